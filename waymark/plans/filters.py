@@ -1,0 +1,103 @@
+"""One FilterSet for elements, used by the tracking grid page and by /api/v1/elements/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from waymark.org.models import Health, Person, Unit
+from waymark.plans.models import Element, Plan
+
+SORTABLE = {
+    "code": "sort_key",
+    "title": "title",
+    "state": "state",
+    "health": "health",
+    "priority": "priority",
+    "start_date": "start_date",
+    "target_date": "target_date",
+    "completed_date": "completed_date",
+    "unit": "responsible_unit__name",
+    "lead": "lead__first_name",
+    "budget_planned": "budget_planned",
+    "budget_spent": "budget_spent",
+    "percent_complete": "percent_complete",
+}
+
+
+class ElementFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(queryset=Plan.objects.all(), label=_("Plan"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.all(), method="filter_unit", label=_("Unit")
+    )
+    lead = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(), method="filter_person", label=_("Person")
+    )
+    state = django_filters.MultipleChoiceFilter(choices=Element.State.choices, label=_("State"))
+    health = django_filters.MultipleChoiceFilter(
+        choices=Health.choices, method="filter_health", label=_("Health")
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        choices=Element.Priority.choices, label=_("Priority")
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("My items"))
+    quick_win = django_filters.BooleanFilter(label=_("Quick win"))
+    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent"))
+    code = django_filters.CharFilter(field_name="code", label=_("Number"))
+    depth = django_filters.NumberFilter(label=_("Depth"))
+    sort = django_filters.CharFilter(method="filter_sort", label=_("Sort"))
+
+    class Meta:
+        model = Element
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet[Element], name: str, value: str) -> QuerySet[Element]:
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(title__icontains=value) | Q(code__startswith=value) | Q(policy_area__icontains=value)
+        )
+
+    def filter_unit(self, qs: QuerySet[Element], name: str, value: Unit | None) -> QuerySet[Element]:
+        return qs.filter(responsible_unit__path__startswith=value.path) if value else qs
+
+    def filter_person(self, qs: QuerySet[Element], name: str, value: Person | None) -> QuerySet[Element]:
+        if not value:
+            return qs
+        return qs.filter(Q(lead=value) | Q(contributors=value)).distinct()
+
+    def filter_health(self, qs: QuerySet[Element], name: str, value: list[str]) -> QuerySet[Element]:
+        if not value:
+            return qs
+        return qs.filter(
+            Q(health_override__in=value) | (Q(health_override="") & Q(health__in=value))
+        )
+
+    def filter_overdue(self, qs: QuerySet[Element], name: str, value: bool | None) -> QuerySet[Element]:
+        if value is None:
+            return qs
+        overdue = Q(target_date__lt=timezone.localdate()) & ~Q(
+            state__in=[Element.State.COMPLETED, Element.State.CANCELLED]
+        )
+        return qs.filter(overdue) if value else qs.exclude(overdue)
+
+    def filter_mine(self, qs: QuerySet[Element], name: str, value: bool | None) -> QuerySet[Element]:
+        user: Any = getattr(self.request, "user", None)
+        if not value or user is None or not user.is_authenticated:
+            return qs
+        return qs.filter(Q(lead=user) | Q(contributors=user)).distinct()
+
+    def filter_sort(self, qs: QuerySet[Element], name: str, value: str) -> QuerySet[Element]:
+        descending = value.startswith("-")
+        key = SORTABLE.get(value.lstrip("-"))
+        if not key:
+            return qs
+        order = f"-{key}" if descending else key
+        return qs.order_by(order, "sort_key")

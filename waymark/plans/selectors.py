@@ -1,0 +1,86 @@
+"""Reads for plans: who sees which plan and element, and the tracking grid's rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from waymark.core.permissions import get_access
+from waymark.core.roles import Role
+from waymark.plans.models import Element, Milestone, Plan
+
+
+def plans_visible_to(person: Any) -> QuerySet[Plan]:
+    """Plans owned by the person's units, or with an element their units are responsible for."""
+    access = get_access(person)
+    if not access.authenticated:
+        return Plan.objects.none()
+    if access.is_superuser:
+        return Plan.objects.all()
+    through_elements = Element.objects.filter(access.unit_q("responsible_unit__")).values("plan_id")
+    return Plan.objects.filter(access.unit_q("owner_unit__") | Q(pk__in=through_elements))
+
+
+def can_view_plan(person: Any, plan: Plan) -> bool:
+    access = get_access(person)
+    if access.has(plan.owner_unit, Role.VIEWER):
+        return True
+    if not access.authenticated or not access.direct:
+        return False
+    return Element.objects.filter(plan=plan).filter(access.unit_q("responsible_unit__")).exists()
+
+
+def can_manage_plan(person: Any, plan: Plan) -> bool:
+    """Change the plan itself and its structure (add, move, delete elements)."""
+    return get_access(person).has(plan.owner_unit, Role.MANAGER)
+
+
+def can_edit_element(person: Any, element: Element) -> bool:
+    """Update an element's fields and milestones."""
+    access = get_access(person)
+    return access.has(element.plan.owner_unit, Role.CONTRIBUTOR) or access.has(
+        element.responsible_unit, Role.CONTRIBUTOR
+    )
+
+
+def elements_visible_to(person: Any) -> QuerySet[Element]:
+    return Element.objects.filter(plan__in=plans_visible_to(person), plan__deleted_at__isnull=True)
+
+
+def milestones_visible_to(person: Any) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(
+        element__in=elements_visible_to(person), element__deleted_at__isnull=True
+    )
+
+
+def grid_rows(queryset: QuerySet[Element]) -> QuerySet[Element]:
+    """The tracking grid's rows: everything a row shows, in a fixed number of queries."""
+    return queryset.select_related("responsible_unit", "lead", "plan").prefetch_related(
+        "milestones"
+    )
+
+
+def grid_totals(queryset: QuerySet[Element]) -> dict[str, Any]:
+    return queryset.aggregate(
+        rows=Count("id"),
+        budget_planned=Sum("budget_planned"),
+        budget_spent=Sum("budget_spent"),
+    )
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    """Counts per state and health, and budget totals, for the plan page (two queries)."""
+    elements = Element.objects.filter(plan=plan)
+    by_state = dict(elements.values_list("state").annotate(n=Count("id")).order_by())
+    health_rows = (
+        elements.values_list("health_override", "health").annotate(n=Count("id")).order_by()
+    )
+    by_health: dict[str, int] = {}
+    for override, health, n in health_rows:
+        key = override or health
+        by_health[key] = by_health.get(key, 0) + n
+    totals = elements.aggregate(
+        total=Count("id"), planned=Sum("budget_planned"), spent=Sum("budget_spent")
+    )
+    return {"by_state": by_state, "by_health": by_health, **totals}
