@@ -1,6 +1,6 @@
 """The `waymark` command: Django's management commands for this project.
 
-    waymark migrate | runserver | demo | token create USERNAME | check --deploy | ...
+waymark migrate | runserver | demo | token create USERNAME | check --deploy | ...
 """
 
 from __future__ import annotations

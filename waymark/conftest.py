@@ -10,7 +10,9 @@ from django.test import Client
 from waymark.core.testing import Cast, make_cast, make_plan, make_tree
 from waymark.plans.models import Element, Plan
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API in live_server tests
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API in live_server tests
 
 
 @pytest.fixture

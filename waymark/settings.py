@@ -127,6 +127,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "waymark" / "static"]
 STATIC_ROOT = Path(env.str("WAYMARK_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = VAR_DIR / "media"  # never served directly: files go through permission-checked views
 STORAGES = {

@@ -42,7 +42,9 @@ class Cast:
         }
 
 
-def make_person(username: str, unit: Unit | None = None, role: str | None = None, **extra: Any) -> Person:
+def make_person(
+    username: str, unit: Unit | None = None, role: str | None = None, **extra: Any
+) -> Person:
     person = Person.objects.create_user(
         username=username,
         password=PASSWORD,
@@ -60,7 +62,9 @@ def make_cast() -> Cast:
     root.path = f"/{root.pk}/"
     root.save()
     admin = make_person("admin", root, Role.ADMIN)
-    dept = unit_create(actor=admin, name="Department of Administration", short_name="GAD", parent=root)
+    dept = unit_create(
+        actor=admin, name="Department of Administration", short_name="GAD", parent=root
+    )
     other = unit_create(actor=admin, name="Finance Department", short_name="FIN", parent=root)
     return Cast(
         root=root,
@@ -86,7 +90,9 @@ def make_plan(cast: Cast, title: str = "Development goals 2017", **data: Any) ->
     return plan_create(actor=cast.admin, data=fields)
 
 
-def make_element(cast: Cast, plan: Plan, title: str, parent: Element | None = None, **data: Any) -> Element:
+def make_element(
+    cast: Cast, plan: Plan, title: str, parent: Element | None = None, **data: Any
+) -> Element:
     return element_create(actor=cast.admin, plan=plan, parent=parent, data={"title": title, **data})
 
 

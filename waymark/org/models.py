@@ -38,7 +38,9 @@ class Organisation(VersionedModel):
     name = models.CharField(_("name"), max_length=200, default="My organisation")
     logo = models.FileField(_("logo"), upload_to=logo_path, blank=True)
     default_currency = models.CharField(_("default currency"), max_length=3, default="MNT")
-    fiscal_year_start_month = models.PositiveSmallIntegerField(_("fiscal year starts in"), default=1)
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in"), default=1
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Ulaanbaatar")
     # {"on_track": {"label": "On track", "colour": "#1a7f37"}, ...}; empty label = default word.
     health_styles = models.JSONField(_("health labels and colours"), default=dict, blank=True)

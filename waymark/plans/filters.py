@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, IntegerField, OrderBy, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,33 @@ SORTABLE = {
     "budget_spent": "budget_spent",
     "percent_complete": "percent_complete",
 }
+# Choice columns sort by meaning (ascending = lowest first), not by the alphabet of their codes.
+SORT_ORDER: dict[str, list[str]] = {
+    "state": list(Element.State.values),  # in lifecycle order
+    "priority": [Element.Priority.LOW, Element.Priority.MEDIUM, Element.Priority.HIGH],
+    "health": [Health.NOT_ASSESSED, Health.ON_TRACK, Health.AT_RISK, Health.OFF_TRACK],
+}
+
+
+def sort_order(value: str) -> list[OrderBy]:
+    """The ordering for a `sort` value such as "target_date" or "-priority" ([] if unknown).
+
+    Empty values sort last either way, on every database.
+    """
+    key = value.lstrip("-")
+    if key not in SORTABLE:
+        return []
+    field = SORTABLE[key]
+    expression: Any = F(field)
+    if key in SORT_ORDER:
+        ranks = list(enumerate(SORT_ORDER[key]))
+        whens = [When(**{field: choice}, then=Value(rank)) for rank, choice in ranks]
+        if key == "health":  # the health shown: the override when there is one
+            whens = [When(health_override=c, then=Value(r)) for r, c in ranks] + whens
+        expression = Case(*whens, output_field=IntegerField())
+    if value.startswith("-"):
+        return [expression.desc(nulls_last=True)]
+    return [expression.asc(nulls_last=True)]
 
 
 class ElementFilterSet(django_filters.FilterSet):
@@ -65,22 +92,30 @@ class ElementFilterSet(django_filters.FilterSet):
             Q(title__icontains=value) | Q(code__startswith=value) | Q(policy_area__icontains=value)
         )
 
-    def filter_unit(self, qs: QuerySet[Element], name: str, value: Unit | None) -> QuerySet[Element]:
+    def filter_unit(
+        self, qs: QuerySet[Element], name: str, value: Unit | None
+    ) -> QuerySet[Element]:
         return qs.filter(responsible_unit__path__startswith=value.path) if value else qs
 
-    def filter_person(self, qs: QuerySet[Element], name: str, value: Person | None) -> QuerySet[Element]:
+    def filter_person(
+        self, qs: QuerySet[Element], name: str, value: Person | None
+    ) -> QuerySet[Element]:
         if not value:
             return qs
         return qs.filter(Q(lead=value) | Q(contributors=value)).distinct()
 
-    def filter_health(self, qs: QuerySet[Element], name: str, value: list[str]) -> QuerySet[Element]:
+    def filter_health(
+        self, qs: QuerySet[Element], name: str, value: list[str]
+    ) -> QuerySet[Element]:
         if not value:
             return qs
         return qs.filter(
             Q(health_override__in=value) | (Q(health_override="") & Q(health__in=value))
         )
 
-    def filter_overdue(self, qs: QuerySet[Element], name: str, value: bool | None) -> QuerySet[Element]:
+    def filter_overdue(
+        self, qs: QuerySet[Element], name: str, value: bool | None
+    ) -> QuerySet[Element]:
         if value is None:
             return qs
         overdue = Q(target_date__lt=timezone.localdate()) & ~Q(
@@ -88,16 +123,14 @@ class ElementFilterSet(django_filters.FilterSet):
         )
         return qs.filter(overdue) if value else qs.exclude(overdue)
 
-    def filter_mine(self, qs: QuerySet[Element], name: str, value: bool | None) -> QuerySet[Element]:
+    def filter_mine(
+        self, qs: QuerySet[Element], name: str, value: bool | None
+    ) -> QuerySet[Element]:
         user: Any = getattr(self.request, "user", None)
         if not value or user is None or not user.is_authenticated:
             return qs
         return qs.filter(Q(lead=user) | Q(contributors=user)).distinct()
 
     def filter_sort(self, qs: QuerySet[Element], name: str, value: str) -> QuerySet[Element]:
-        descending = value.startswith("-")
-        key = SORTABLE.get(value.lstrip("-"))
-        if not key:
-            return qs
-        order = f"-{key}" if descending else key
-        return qs.order_by(order, "sort_key")
+        order = sort_order(value)
+        return qs.order_by(*order, "plan_id", "sort_key") if order else qs

@@ -85,9 +85,15 @@ class Element(SoftDeleteModel, VersionedModel):
         MEDIUM = "medium", _("Medium")
         LOW = "low", _("Low")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="elements", verbose_name=_("plan"))
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="elements", verbose_name=_("plan")
+    )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
         verbose_name=_("parent"),
     )
     # Position among siblings (1-based); code, depth and sort_key follow from the tree.
@@ -98,7 +104,9 @@ class Element(SoftDeleteModel, VersionedModel):
 
     title = models.CharField(_("title"), max_length=500)
     description = models.TextField(_("description"), blank=True)
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NOT_STARTED)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.NOT_STARTED
+    )
     health = models.CharField(
         _("computed health"), max_length=12, choices=Health.choices, default=Health.NOT_ASSESSED
     )
@@ -112,15 +120,25 @@ class Element(SoftDeleteModel, VersionedModel):
     )
     quick_win = models.BooleanField(_("quick win"), default=False)
     responsible_unit = models.ForeignKey(
-        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="elements",
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="elements",
         verbose_name=_("responsible unit"),
     )
     lead = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="led_elements", verbose_name=_("lead"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_elements",
+        verbose_name=_("lead"),
     )
     contributors = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="contributed_elements",
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="contributed_elements",
         verbose_name=_("contributors"),
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -194,9 +212,7 @@ class Milestone(SoftDeleteModel, VersionedModel):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(
-            self.due_date and not self.done_date and self.due_date < timezone.localdate()
-        )
+        return bool(self.due_date and not self.done_date and self.due_date < timezone.localdate())
 
 
 def today() -> datetime.date:

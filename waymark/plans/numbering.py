@@ -28,7 +28,10 @@ def renumber(plan: Plan) -> int:
             code = f"{prefix}{index}"
             sort_key = f"{key_prefix}{index:05d}"
             if (element.position, element.code, element.depth, element.sort_key) != (
-                index, code, depth, sort_key,
+                index,
+                code,
+                depth,
+                sort_key,
             ):
                 element.position, element.code = index, code
                 element.depth, element.sort_key = depth, sort_key
@@ -37,5 +40,7 @@ def renumber(plan: Plan) -> int:
 
     walk(None, "", "", 1)
     if changed:
-        Element.objects.bulk_update(changed, ["position", "code", "depth", "sort_key"], batch_size=500)
+        Element.objects.bulk_update(
+            changed, ["position", "code", "depth", "sort_key"], batch_size=500
+        )
     return len(changed)

@@ -1,0 +1,138 @@
+"""Small presentation helpers: health badges, state badges, progress bars, money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from waymark.org.models import Health, Organisation
+
+register = template.Library()
+
+
+def _org(context: template.Context) -> Organisation:
+    org = context.get("org")
+    return org if isinstance(org, Organisation) else Organisation.get()
+
+
+@register.simple_tag(takes_context=True)
+def health_badge(context: template.Context, health: str, overridden: bool = False) -> SafeString:
+    """Health as a coloured dot AND a word; never colour alone."""
+    health = health or Health.NOT_ASSESSED
+    style = _org(context).health_style(health)
+    note = format_html(' <span class="why">({})</span>', _("set by hand")) if overridden else ""
+    return format_html(
+        '<span class="health health-{}" style="color:{}">{}{}</span>',
+        health,
+        style["colour"],
+        style["label"],
+        note,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def health_colour(context: template.Context, health: str) -> str:
+    return _org(context).health_style(health or Health.NOT_ASSESSED)["colour"]
+
+
+@register.simple_tag(takes_context=True)
+def health_label(context: template.Context, health: str) -> str:
+    return _org(context).health_style(health or Health.NOT_ASSESSED)["label"]
+
+
+@register.simple_tag
+def state_badge(value: str, label: str) -> SafeString:
+    return format_html('<span class="badge state-{}">{}</span>', value, label)
+
+
+@register.simple_tag
+def progress_bar(percent: int | None) -> SafeString:
+    pct = max(0, min(100, int(percent or 0)))
+    return format_html(
+        '<div class="progress" role="img" aria-label="{}">'
+        '<div class="bar"><span style="width:{}%"></span></div><span class="pct">{}%</span></div>',
+        _("%(pct)d%% complete") % {"pct": pct},
+        pct,
+        pct,
+    )
+
+
+def _locale() -> str:
+    return {"mn": "mn_MN"}.get(get_language() or "en", "en_US")
+
+
+@register.simple_tag(takes_context=True)
+def money(context: template.Context, amount: Decimal | None, currency: str = "") -> str:
+    """An amount in the organisation's currency, formatted for the reader's language."""
+    if amount is None or amount == "":
+        return "—"
+    code = currency or _org(context).default_currency
+    value = Decimal(amount)
+    pattern = "¤#,##0" if value == value.to_integral_value() else "¤#,##0.00"
+    text = format_currency(value, code, format=pattern, locale=_locale(), currency_digits=False)
+    symbol = CURRENCY_SYMBOLS.get(code)
+    return text.replace(code, symbol) if symbol else text
+
+
+CURRENCY_SYMBOLS = {"MNT": "₮"}  # CLDR's English data writes "MNT"; readers expect the sign
+
+
+HIDDEN_CHANGE_FIELDS = {"version", "sort_key", "depth", "position", "path", "deletion_batch"}
+
+
+@register.simple_tag
+def change_rows(change: Any) -> list[tuple[str, str, str]]:
+    """(field label, before, after) of an update, in words a reader knows."""
+    model = change.object_type.model_class()
+    rows = []
+    for name, old, new in change.diff:
+        if name in HIDDEN_CHANGE_FIELDS:
+            continue
+        label, old_text, new_text = name, old, new
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except Exception:
+                field = None
+            if field is not None:
+                label = str(getattr(field, "verbose_name", name))
+                choices = dict(getattr(field, "flatchoices", None) or [])
+                if choices:
+                    old_text, new_text = choices.get(old, old), choices.get(new, new)
+        rows.append((label, _text(old_text), _text(new_text)))
+    return rows
+
+
+def _text(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@register.filter
+def number(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    return format_decimal(value, locale=_locale())
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def percent_of(part: Any, whole: Any) -> float:
+    try:
+        return round(100 * float(part or 0) / float(whole), 1) if whole else 0.0
+    except (TypeError, ValueError):
+        return 0.0

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from waymark.core.forms import VersionField
+from waymark.core.roles import Role
+from waymark.org.models import Health, Person, Unit
+from waymark.plans.forms import PersonChoiceField, UnitChoiceField
+
+LOGO_TYPES = {"image/png", "image/jpeg", "image/svg+xml", "image/webp"}
+LOGO_MAX_BYTES = 1024 * 1024
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_name = forms.CharField(
+        label=_("Short name"),
+        max_length=40,
+        required=False,
+        help_text=_("Shown in tight places such as the grid, e.g. GAD."),
+    )
+    version = VersionField()
+
+
+class UnitMoveForm(forms.Form):
+    parent = UnitChoiceField(
+        label=_("New parent unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("— top level —"),
+    )
+    version = VersionField()
+
+    def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Unit.objects.filter(archived_at__isnull=True).exclude(  # type: ignore[attr-defined]
+            path__startswith=unit.path
+        )
+
+
+class MembershipForm(forms.Form):
+    person = PersonChoiceField(label=_("Person"), queryset=Person.objects.filter(is_active=True))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        help_text=_("The role applies to this unit and every unit below it."),
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("We send a link to set a password here.")
+    )
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Browser's language")), *settings.LANGUAGES],
+        required=False,
+    )
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.CONTRIBUTOR)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class PersonForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"))
+    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Browser's language")), *settings.LANGUAGES],
+        required=False,
+    )
+
+
+MONTHS = [
+    (i, _(name))
+    for i, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+]
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    logo = forms.FileField(
+        label=_("Logo"), required=False, help_text=_("PNG, JPEG, WebP or SVG, up to 1 MB.")
+    )
+    default_currency = forms.CharField(
+        label=_("Default currency"), max_length=3, help_text=_("ISO 4217 code, e.g. MNT, USD, EUR.")
+    )
+    fiscal_year_start_month = forms.TypedChoiceField(
+        label=_("Fiscal year starts in"), choices=MONTHS, coerce=int
+    )
+    time_zone = forms.CharField(
+        label=_("Time zone"), max_length=64, help_text=_("e.g. Asia/Ulaanbaatar")
+    )
+    version = VersionField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key, label in Health.choices:
+            self.fields[f"health_{key}_label"] = forms.CharField(
+                label=_("Label for “%s”") % label, max_length=40, required=False
+            )
+            self.fields[f"health_{key}_colour"] = forms.CharField(
+                label=_("Colour for “%s”") % label,
+                max_length=7,
+                required=False,
+                widget=forms.TextInput(attrs={"type": "color"}),
+            )
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if not logo:
+            return None
+        if logo.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is larger than 1 MB."))
+        head = logo.read(512)
+        logo.seek(0)
+        sniffed = (
+            "image/png"
+            if head.startswith(b"\x89PNG")
+            else "image/jpeg"
+            if head.startswith(b"\xff\xd8")
+            else "image/webp"
+            if head[8:12] == b"WEBP"
+            else "image/svg+xml"
+            if b"<svg" in head.lower()
+            else ""
+        )
+        if sniffed not in LOGO_TYPES:
+            raise forms.ValidationError(_("Upload a PNG, JPEG, WebP or SVG image."))
+        return logo
+
+    def service_data(self) -> dict[str, Any]:
+        data = {
+            k: self.cleaned_data[k]
+            for k in ("name", "default_currency", "fiscal_year_start_month", "time_zone")
+        }
+        if self.cleaned_data.get("logo"):
+            data["logo"] = self.cleaned_data["logo"]
+        data["health_styles"] = {
+            key: {
+                "label": self.cleaned_data.get(f"health_{key}_label", ""),
+                "colour": self.cleaned_data.get(f"health_{key}_colour", ""),
+            }
+            for key in Health.values
+        }
+        return data

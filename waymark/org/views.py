@@ -1,0 +1,408 @@
+"""Pages for units, people, memberships and the organisation's settings."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from waymark.core.forms import run_service
+from waymark.core.permissions import get_access, visible_or_404
+from waymark.core.roles import Role
+from waymark.core.selectors import history_for
+from waymark.org.forms import (
+    InviteForm,
+    MembershipForm,
+    OrganisationForm,
+    PersonForm,
+    UnitForm,
+    UnitMoveForm,
+)
+from waymark.org.models import Health, Membership, Organisation, Person, Unit
+from waymark.org.services import (
+    can_admin_person,
+    membership_remove,
+    membership_set,
+    organisation_update,
+    person_invite,
+    person_set_active,
+    person_update,
+    unit_archive,
+    unit_create,
+    unit_move,
+    unit_unarchive,
+    unit_update,
+)
+from waymark.plans.models import Element
+from waymark.plans.selectors import plans_visible_to
+
+
+def units_visible_to(person: Any) -> QuerySet[Unit]:
+    """Units where the person has a role (and below), plus the units above them for context."""
+    access = get_access(person)
+    if not access.authenticated:
+        return Unit.objects.none()
+    return Unit.objects.filter(access.unit_q() | Q(pk__in=access.ancestor_unit_ids))
+
+
+def people_visible_to(person: Any) -> QuerySet[Person]:
+    access = get_access(person)
+    if not access.authenticated:
+        return Person.objects.none()
+    if access.is_superuser:
+        return Person.objects.all()
+    in_units = Membership.objects.filter(access.unit_q("unit__")).values("person_id")
+    return Person.objects.filter(Q(pk__in=in_units) | Q(pk=person.pk))
+
+
+def _unit(request: HttpRequest, pk: int) -> Unit:
+    unit = get_object_or_404(Unit.objects.select_related("parent"), pk=pk)
+    visible_or_404(units_visible_to(request.user).filter(pk=unit.pk).exists())
+    return unit
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    person = get_object_or_404(Person, pk=pk)
+    visible_or_404(people_visible_to(request.user).filter(pk=person.pk).exists())
+    return person
+
+
+# -- units -----------------------------------------------------------------
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    show_archived = request.GET.get("archived") == "1"
+    units = units_visible_to(request.user).annotate(members=Count("memberships")).order_by("path")
+    if not show_archived:
+        units = units.filter(archived_at__isnull=True)
+    access = get_access(request.user)
+    return render(
+        request,
+        "org/unit_list.html",
+        {"units": units, "show_archived": show_archived, "can_add_top": access.is_org_admin},
+    )
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    access = get_access(request.user)
+    return render(
+        request,
+        "org/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth"),
+            "children": unit.children.order_by("name"),
+            "memberships": unit.memberships.select_related("person").order_by("person__first_name"),
+            "inherited": Membership.objects.filter(
+                unit_id__in=unit.ancestor_ids[:-1]
+            ).select_related("person", "unit"),
+            "plans": plans_visible_to(request.user).filter(owner_unit=unit),
+            "element_count": Element.objects.filter(
+                responsible_unit=unit, plan__deleted_at__isnull=True
+            ).count(),
+            "can_admin": access.has(unit, Role.ADMIN),
+            "role": access.role(unit),
+            "history": history_for(unit, limit=15),
+            "history_model": "unit",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_create_view(request: HttpRequest) -> HttpResponse:
+    parent = None
+    if request.GET.get("parent") or request.POST.get("parent"):
+        parent = _unit(request, int(request.GET.get("parent") or request.POST["parent"]))
+    access = get_access(request.user)
+    if not (access.has(parent, Role.ADMIN) if parent else access.is_org_admin):
+        raise PermissionDenied
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        unit = run_service(
+            form,
+            lambda: unit_create(
+                actor=request.user,
+                parent=parent,
+                name=form.cleaned_data["name"],
+                short_name=form.cleaned_data["short_name"],
+            ),
+        )
+        if unit:
+            messages.success(request, _("Unit created."))
+            return redirect("unit-detail", unit.pk)
+    return render(request, "org/unit_form.html", {"form": form, "parent": parent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    if not get_access(request.user).has(unit, Role.ADMIN):
+        raise PermissionDenied
+    form = UnitForm(
+        request.POST or None,
+        initial={"name": unit.name, "short_name": unit.short_name, "version": unit.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            lambda: unit_update(
+                actor=request.user,
+                unit=unit,
+                data=form.cleaned_data,
+                version=form.cleaned_data["version"],
+            ),
+        ):
+            messages.success(request, _("Unit saved."))
+            return redirect("unit-detail", unit.pk)
+    return render(request, "org/unit_form.html", {"form": form, "unit": unit})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    access = get_access(request.user)
+    if not (access.has(unit.parent, Role.ADMIN) if unit.parent else access.is_org_admin):
+        raise PermissionDenied
+    form = UnitMoveForm(
+        request.POST or None, unit=unit, initial={"parent": unit.parent_id, "version": unit.version}
+    )
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            lambda: unit_move(
+                actor=request.user,
+                unit=unit,
+                parent=form.cleaned_data["parent"],
+                version=form.cleaned_data["version"],
+            ),
+        ):
+            messages.success(request, _("Unit moved."))
+            return redirect("unit-detail", unit.pk)
+    return render(request, "org/unit_move.html", {"form": form, "unit": unit})
+
+
+@login_required
+@require_POST
+def unit_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    try:
+        if unit.is_archived:
+            unit_unarchive(actor=request.user, unit=unit)
+            messages.success(request, _("Unit restored."))
+        else:
+            unit_archive(actor=request.user, unit=unit)
+            messages.success(request, _("Unit archived. Its roles no longer grant access."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("unit-detail", unit.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _unit(request, pk)
+    if not get_access(request.user).has(unit, Role.ADMIN):
+        raise PermissionDenied
+    form = MembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            lambda: membership_set(
+                actor=request.user,
+                person=form.cleaned_data["person"],
+                unit=unit,
+                role=form.cleaned_data["role"],
+            ),
+        ):
+            messages.success(request, _("Role given."))
+            return redirect("unit-detail", unit.pk)
+    return render(request, "org/membership_form.html", {"form": form, "unit": unit})
+
+
+@login_required
+@require_POST
+def membership_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_or_404(Membership.objects.select_related("unit", "person"), pk=pk)
+    _unit(request, membership.unit_id)
+    membership_remove(actor=request.user, membership=membership)
+    messages.success(
+        request,
+        _("Removed %(person)s's role in %(unit)s.")
+        % {"person": membership.person, "unit": membership.unit},
+    )
+    return redirect("unit-detail", membership.unit_id)
+
+
+# -- people ----------------------------------------------------------------
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = (
+        people_visible_to(request.user)
+        .prefetch_related("memberships__unit")
+        .order_by("first_name", "last_name", "username")
+    )
+    q = request.GET.get("q", "").strip()
+    if q:
+        people = people.filter(
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+        )
+    if request.GET.get("inactive") != "1":
+        people = people.filter(is_active=True)
+    access = get_access(request.user)
+    return render(
+        request,
+        "org/person_list.html",
+        {
+            "people": people,
+            "q": q,
+            "can_invite": access.is_any_admin,
+            "show_inactive": request.GET.get("inactive") == "1",
+        },
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    return render(
+        request,
+        "org/person_detail.html",
+        {
+            "person": person,
+            "memberships": person.memberships.select_related("unit"),
+            "led": Element.objects.filter(lead=person, plan__in=plans_visible_to(request.user))
+            .select_related("plan")
+            .order_by("target_date")[:50],
+            "can_admin": can_admin_person(request.user, person),
+            "is_self": person.pk == request.user.pk,
+            "history": history_for(person, limit=15),
+            "history_model": "person",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_invite_view(request: HttpRequest) -> HttpResponse:
+    access = get_access(request.user)
+    if not access.is_any_admin:
+        raise PermissionDenied
+    units = Unit.objects.filter(
+        access.unit_q(minimum=Role.ADMIN), archived_at__isnull=True
+    ).order_by("path")
+    form = InviteForm(request.POST or None, units=units, initial={"unit": request.GET.get("unit")})
+    if request.method == "POST" and form.is_valid():
+        data = {
+            k: form.cleaned_data[k]
+            for k in ("first_name", "last_name", "email", "job_title", "language")
+        }
+        person = run_service(
+            form,
+            lambda: person_invite(
+                actor=request.user,
+                username=form.cleaned_data["username"],
+                data=data,
+                unit=form.cleaned_data["unit"],
+                role=form.cleaned_data["role"],
+                base_url=request.build_absolute_uri("/"),
+            ),
+        )
+        if person:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
+            return redirect("person-detail", person.pk)
+    return render(request, "org/person_invite.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    if not (person.pk == request.user.pk or can_admin_person(request.user, person)):
+        raise PermissionDenied
+    fields = ("first_name", "last_name", "display_name", "email", "job_title", "language")
+    form = PersonForm(request.POST or None, initial={f: getattr(person, f) for f in fields})
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form, lambda: person_update(actor=request.user, person=person, data=form.cleaned_data)
+        ):
+            messages.success(request, _("Saved."))
+            return redirect("person-detail", person.pk)
+    return render(request, "org/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_POST
+def person_active_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    try:
+        person_set_active(actor=request.user, person=person, active=not person.is_active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(person)s can sign in again.") % {"person": person}
+            if person.is_active
+            else _("%(person)s can no longer sign in.") % {"person": person},
+        )
+    return redirect("person-detail", person.pk)
+
+
+# -- organisation ----------------------------------------------------------
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_settings(request: HttpRequest) -> HttpResponse:
+    if not get_access(request.user).is_org_admin:
+        raise PermissionDenied
+    org = Organisation.get()
+    initial: dict[str, Any] = {
+        "name": org.name,
+        "default_currency": org.default_currency,
+        "fiscal_year_start_month": org.fiscal_year_start_month,
+        "time_zone": org.time_zone,
+        "version": org.version,
+    }
+    for key in Health.values:
+        style = org.health_style(key)
+        initial[f"health_{key}_label"] = (org.health_styles or {}).get(key, {}).get("label", "")
+        initial[f"health_{key}_colour"] = style["colour"]
+    form = OrganisationForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if run_service(
+            form,
+            lambda: organisation_update(
+                actor=request.user, data=form.service_data(), version=form.cleaned_data["version"]
+            ),
+        ):
+            messages.success(request, _("Settings saved."))
+            return redirect("org-settings")
+    return render(request, "org/settings.html", {"form": form, "org_obj": org})
+
+
+@login_required
+def org_logo(request: HttpRequest) -> FileResponse:
+    """The logo, served through Django (uploads never sit under the web root)."""
+    org = Organisation.get()
+    if not org.logo:
+        raise Http404
+    content_type = mimetypes.guess_type(org.logo.name)[0] or "application/octet-stream"
+    response = FileResponse(org.logo.open("rb"), content_type=content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    return response
