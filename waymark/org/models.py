@@ -54,8 +54,8 @@ class Organisation(VersionedModel):
 
     @classmethod
     def get(cls) -> Organisation:
-        org, _created = cls.objects.get_or_create(pk=1)
-        return org
+        """The organisation's settings; defaults until an admin saves them (reads never write)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
     def health_style(self, health: str) -> dict[str, str]:
         custom: dict[str, Any] = (self.health_styles or {}).get(health, {})

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -306,8 +307,8 @@ def element_cell(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     if getattr(form, "conflict", None):
         element.refresh_from_db()
         form = ElementForm(only=(field,), initial=ElementForm.initial_for(element))
-        form.add_error(
-            None, _("Someone else changed this since you opened it. Here is the current value.")
+        context["conflict"] = _(
+            "Someone else changed this since you opened it. Here is the current value."
         )
     context["form"] = form
     return render(request, "plans/_cell.html", context)
@@ -320,9 +321,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
     children = list(
         Element.objects.filter(parent=element).select_related("responsible_unit", "lead")
     )
-    ancestors = list(
-        Element.objects.filter(plan=element.plan, pk__in=_ancestor_ids(element)).order_by("depth")
-    )
+    ancestors = list(_ancestors(element))
     return render(
         request,
         "plans/element_detail.html",
@@ -345,13 +344,11 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _ancestor_ids(element: Element) -> list[int]:
-    """Ancestors from the sort key's prefixes, in one query."""
+def _ancestors(element: Element) -> QuerySet[Element]:
+    """The element's ancestors, top first, from the prefixes of its sort key (one query)."""
     parts = element.sort_key.split(".")
     keys = [".".join(parts[:i]) for i in range(1, len(parts))]
-    return list(
-        Element.objects.filter(plan=element.plan, sort_key__in=keys).values_list("pk", flat=True)
-    )
+    return Element.objects.filter(plan=element.plan, sort_key__in=keys).order_by("depth")
 
 
 @login_required
