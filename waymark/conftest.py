@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from typing import Any
 
 import pytest
@@ -48,3 +49,45 @@ def client_for(cast: Cast):  # type: ignore[no-untyped-def]
         return client
 
     return make
+
+
+@pytest.fixture
+def smtp_server(settings: Any):  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback; Django sends to it over SMTP. Yields the received messages."""
+    from email import message_from_bytes
+    from email.message import Message
+
+    from aiosmtpd.controller import Controller
+
+    received: list[Message] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            received.append(message_from_bytes(envelope.original_content))
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    try:
+        yield received
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    """Debian's Chromium. Missing: the test is skipped on a workstation and fails under CI."""
+    path = os.environ.get("WAYMARK_TEST_CHROMIUM", "/usr/bin/chromium")
+    if not os.path.exists(path):
+        message = f"Chromium not found at {path}; install Debian's chromium package"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
