@@ -1,7 +1,27 @@
-from django.urls import path
+"""/api/v1/: the REST API's resources, its OpenAPI schema and browsable docs.
+
+Route names carry an `api-` prefix (api-element-list, api-element-detail) so they never clash
+with the pages' names.
+"""
+
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from waymark.core.api_views import ChangeViewSet
+from waymark.org.api.views import PersonViewSet, UnitViewSet
+from waymark.plans.api.views import ElementViewSet, MilestoneViewSet, PlanViewSet
+
+router = DefaultRouter()
+router.register("units", UnitViewSet, basename="api-unit")
+router.register("people", PersonViewSet, basename="api-person")
+router.register("plans", PlanViewSet, basename="api-plan")
+router.register("elements", ElementViewSet, basename="api-element")
+router.register("milestones", MilestoneViewSet, basename="api-milestone")
+router.register("changes", ChangeViewSet, basename="api-change")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
 ]

@@ -1,0 +1,1 @@
+"""The organisation's REST API: /api/v1/units/ and /api/v1/people/."""
