@@ -62,7 +62,7 @@ def smtp_server(settings: Any):  # type: ignore[no-untyped-def]
     received: list[Message] = []
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             received.append(message_from_bytes(envelope.original_content))
             return "250 Message accepted for delivery"
 

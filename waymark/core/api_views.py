@@ -11,7 +11,7 @@ from typing import Any
 
 import django_filters
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.request import Request
@@ -19,36 +19,7 @@ from rest_framework.request import Request
 from waymark.core.api import WaymarkAutoSchema
 from waymark.core.models import Change
 from waymark.core.permissions import get_access
-from waymark.core.roles import Role
-from waymark.org.models import Membership, Person, Unit
-from waymark.plans.models import Element, Milestone, Plan
-from waymark.plans.selectors import plans_visible_to
-
-
-def changes_visible_to(person: Any) -> QuerySet[Change]:
-    access = get_access(person)
-    if not access.is_any_admin:
-        return Change.objects.none()
-    if access.is_org_admin:
-        return Change.objects.all()
-    plans = Plan.all_objects.filter(
-        Q(pk__in=plans_visible_to(person).values("pk")) | access.unit_q("owner_unit__")
-    ).values("pk")
-    elements = Element.all_objects.filter(plan__in=plans).values("pk")
-    milestones = Milestone.all_objects.filter(element__plan__in=plans).values("pk")
-    admin_units = Unit.objects.filter(access.unit_q(minimum=Role.ADMIN)).values("pk")
-    people = (
-        Membership.objects.filter(unit__in=admin_units).values("person_id").distinct().order_by()
-    )
-    ct = ContentType.objects.get_for_models(Plan, Element, Milestone, Unit, Person, Membership)
-    return Change.objects.filter(
-        Q(object_type=ct[Plan], object_id__in=plans)
-        | Q(object_type=ct[Element], object_id__in=elements)
-        | Q(object_type=ct[Milestone], object_id__in=milestones)
-        | Q(object_type=ct[Unit], object_id__in=admin_units)
-        | Q(object_type=ct[Person], object_id__in=people)
-        | Q(object_type=ct[Membership], related_type=ct[Person], related_id__in=people)
-    )
+from waymark.core.selectors import changes_visible_to
 
 
 class IsAnyAdmin(permissions.BasePermission):

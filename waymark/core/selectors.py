@@ -25,30 +25,35 @@ def history_for(obj: Any, limit: int = 50) -> list[Change]:
 
 
 def changes_visible_to(person: Any) -> QuerySet[Change]:
-    """Admins read the change log: org admins all of it, unit admins what concerns their units."""
+    """Admins read the change log: org admins all of it; other admins the changes of plans they
+    see or own (with their elements and milestones, deleted ones too), of the units they
+    administer, and of those units' people and memberships."""
     from waymark.org.models import Membership, Person, Unit
     from waymark.plans.models import Element, Milestone, Plan
+    from waymark.plans.selectors import plans_visible_to
 
     access = get_access(person)
     if not access.is_any_admin:
         return Change.objects.none()
-    changes = Change.objects.select_related("actor", "object_type")
     if access.is_org_admin:
-        return changes
-    cts = ContentType.objects.get_for_models(Unit, Person, Membership, Plan, Element, Milestone)
-    units = Unit.objects.filter(access.unit_q(minimum=Role.ADMIN)).values("pk")
-    plans = Plan.all_objects.filter(access.unit_q("owner_unit__", minimum=Role.ADMIN)).values("pk")
+        return Change.objects.all()
+    plans = Plan.all_objects.filter(
+        Q(pk__in=plans_visible_to(person).values("pk")) | access.unit_q("owner_unit__")
+    ).values("pk")
     elements = Element.all_objects.filter(plan__in=plans).values("pk")
-    milestones = Milestone.all_objects.filter(element__in=elements).values("pk")
-    people = Membership.objects.filter(unit__in=units).values("person_id")
-    memberships = Membership.objects.filter(unit__in=units).values("pk")
-    return changes.filter(
-        Q(object_type=cts[Unit], object_id__in=units)
-        | Q(object_type=cts[Plan], object_id__in=plans)
-        | Q(object_type=cts[Element], object_id__in=elements)
-        | Q(object_type=cts[Milestone], object_id__in=milestones)
-        | Q(object_type=cts[Person], object_id__in=people)
-        | Q(object_type=cts[Membership], object_id__in=memberships)
+    milestones = Milestone.all_objects.filter(element__plan__in=plans).values("pk")
+    admin_units = Unit.objects.filter(access.unit_q(minimum=Role.ADMIN)).values("pk")
+    people = (
+        Membership.objects.filter(unit__in=admin_units).values("person_id").distinct().order_by()
+    )
+    ct = ContentType.objects.get_for_models(Plan, Element, Milestone, Unit, Person, Membership)
+    return Change.objects.filter(
+        Q(object_type=ct[Plan], object_id__in=plans)
+        | Q(object_type=ct[Element], object_id__in=elements)
+        | Q(object_type=ct[Milestone], object_id__in=milestones)
+        | Q(object_type=ct[Unit], object_id__in=admin_units)
+        | Q(object_type=ct[Person], object_id__in=people)
+        | Q(object_type=ct[Membership], related_type=ct[Person], related_id__in=people)
     )
 
 

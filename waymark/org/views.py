@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from waymark.org.forms import (
     UnitMoveForm,
 )
 from waymark.org.models import Health, Membership, Organisation, Person, Unit
+from waymark.org.selectors import people_visible_to, units_visible_to
 from waymark.org.services import (
     can_admin_person,
     membership_remove,
@@ -43,24 +44,6 @@ from waymark.org.services import (
 )
 from waymark.plans.models import Element
 from waymark.plans.selectors import plans_visible_to
-
-
-def units_visible_to(person: Any) -> QuerySet[Unit]:
-    """Units where the person has a role (and below), plus the units above them for context."""
-    access = get_access(person)
-    if not access.authenticated:
-        return Unit.objects.none()
-    return Unit.objects.filter(access.unit_q() | Q(pk__in=access.ancestor_unit_ids))
-
-
-def people_visible_to(person: Any) -> QuerySet[Person]:
-    access = get_access(person)
-    if not access.authenticated:
-        return Person.objects.none()
-    if access.is_superuser:
-        return Person.objects.all()
-    in_units = Membership.objects.filter(access.unit_q("unit__")).values("person_id")
-    return Person.objects.filter(Q(pk__in=in_units) | Q(pk=person.pk))
 
 
 def _unit(request: HttpRequest, pk: int) -> Unit:

@@ -30,10 +30,9 @@ from waymark.org.api.serializers import (
     UnitSerializer,
     UnitUpdateSerializer,
     memberships_prefetch,
-    people_visible_to,
-    units_visible_to,
 )
 from waymark.org.models import Membership, Person, Unit
+from waymark.org.selectors import people_visible_to, units_visible_to
 from waymark.org.services import (
     membership_remove,
     membership_set,

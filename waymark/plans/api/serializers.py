@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from waymark.core.api import ScopedPrimaryKeyRelatedField, name_enum
-from waymark.org.api.serializers import units_visible_to
 from waymark.org.models import Health, Person, Unit
+from waymark.org.selectors import units_visible_to
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.selectors import elements_visible_to, plans_visible_to
 
