@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable, Iterator
+from email.message import Message
 from typing import Any
 
 import pytest
@@ -39,7 +41,7 @@ def tree(cast: Cast, plan: Plan) -> tuple[Element, Element, Element]:
 
 
 @pytest.fixture
-def client_for(cast: Cast):  # type: ignore[no-untyped-def]
+def client_for(cast: Cast) -> Callable[[str | None], Client]:
     """client_for("viewer") -> a Client logged in as that member of the cast (None: anonymous)."""
 
     def make(name: str | None) -> Client:
@@ -52,10 +54,9 @@ def client_for(cast: Cast):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def smtp_server(settings: Any):  # type: ignore[no-untyped-def]
+def smtp_server(settings: Any) -> Iterator[list[Message]]:
     """A real SMTP server on loopback; Django sends to it over SMTP. Yields the received messages."""
     from email import message_from_bytes
-    from email.message import Message
 
     from aiosmtpd.controller import Controller
 

@@ -383,7 +383,7 @@ def org_logo(request: HttpRequest) -> FileResponse:
     org = Organisation.get()
     if not org.logo:
         raise Http404
-    content_type = mimetypes.guess_type(org.logo.name)[0] or "application/octet-stream"
+    content_type = mimetypes.guess_type(org.logo.name or "")[0] or "application/octet-stream"
     response = FileResponse(org.logo.open("rb"), content_type=content_type)
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response["X-Content-Type-Options"] = "nosniff"

@@ -282,9 +282,8 @@ class ElementMoveForm(forms.Form):
             .exclude(pk=element.pk)
             .exclude(sort_key__startswith=element.sort_key + ".")
         )
-        self.fields["parent"].label_from_instance = lambda e: (
-            f"{EM * (e.depth - 1)}{e.code} {e.title[:80]}"
-        )  # type: ignore[attr-defined]
+        parent_field: Any = self.fields["parent"]
+        parent_field.label_from_instance = lambda e: f"{EM * (e.depth - 1)}{e.code} {e.title[:80]}"
 
 
 class MilestoneForm(forms.Form):

@@ -241,8 +241,9 @@ def plan_grid(request: HttpRequest, pk: int) -> HttpResponse:
     filterset = ElementFilterSet(
         request.GET or None, queryset=Element.objects.filter(plan=plan), request=request
     )
-    filterset.filters["unit"].queryset = Unit.objects.filter(archived_at__isnull=True)  # type: ignore[attr-defined]
-    filterset.filters["lead"].queryset = Person.objects.filter(led_elements__plan=plan).distinct()  # type: ignore[attr-defined]
+    # The grid's pickers offer what this plan uses, not every unit and person of the organisation.
+    filterset.filters["unit"].queryset = Unit.objects.filter(archived_at__isnull=True)
+    filterset.filters["lead"].queryset = Person.objects.filter(led_elements__plan=plan).distinct()
     rows = filterset.qs if filterset.is_bound else Element.objects.filter(plan=plan)
     totals = grid_totals(rows)
     page = Paginator(grid_rows(rows), GRID_PAGE_SIZE).get_page(request.GET.get("page"))
