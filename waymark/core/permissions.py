@@ -73,9 +73,7 @@ class Access:
         """Q matching units (through `prefix`, e.g. "owner_unit__") where the role is >= minimum."""
         if self.is_superuser:
             return Q()
-        paths = [
-            self.paths[uid] for uid, role in self.direct.items() if at_least(role, minimum)
-        ]
+        paths = [self.paths[uid] for uid, role in self.direct.items() if at_least(role, minimum)]
         if not paths:
             return Q(pk__in=[])
         return reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in paths))

@@ -15,6 +15,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import F
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from waymark.core.context import get_request_id
@@ -31,16 +33,17 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     for field in opts.concrete_fields:
         if field.name in SKIPPED_FIELDS:
             continue
-        data[field.attname if not field.is_relation else field.name] = field.value_from_object(obj)
+        value = field.value_from_object(obj)
+        if isinstance(value, FieldFile):  # a file is logged by its name
+            value = value.name or ""
+        data[field.attname if not field.is_relation else field.name] = value
     if obj.pk:
         for m2m in opts.many_to_many:
             cache = getattr(obj, "_prefetched_objects_cache", {})
             if m2m.name in cache:
                 data[m2m.name] = sorted(o.pk for o in cache[m2m.name])
             else:
-                data[m2m.name] = sorted(
-                    getattr(obj, m2m.name).values_list("pk", flat=True)  # type: ignore[misc]
-                )
+                data[m2m.name] = sorted(getattr(obj, m2m.name).values_list("pk", flat=True))
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
@@ -98,18 +101,28 @@ def save_update(
 ) -> bool:
     """Save an object changed in memory, bump its version and log the change.
 
-    Returns False, writing nothing, when nothing actually changed.
+    Only the fields that changed are written, so a copy loaded before someone else's change
+    (a renumbering, a move, another field) does not write that change back. The version is
+    bumped in the database, never from a stale copy. Returns False, writing nothing, when
+    nothing actually changed.
     """
     preview = snapshot(obj)
     for name, values in (m2m or {}).items():
         preview[name] = sorted(getattr(v, "pk", v) for v in values)
-    if {k: v for k, v in preview.items() if k != "version"} == {
-        k: v for k, v in before.items() if k != "version"
-    }:
+    m2m_names = {f.name for f in obj._meta.many_to_many}
+    changed = [k for k in preview if k != "version" and preview[k] != before.get(k)]
+    if not changed:
         return False
-    if hasattr(obj, "version"):
-        obj.version += 1
-    obj.save()
+    update_fields = [k for k in changed if k not in m2m_names]
+    local_names = {f.name for f in obj._meta.concrete_fields}
+    if "version" in local_names:
+        obj.version = F("version") + 1  # type: ignore[attr-defined]
+        update_fields.append("version")
+    if "updated_at" in local_names:
+        update_fields.append("updated_at")
+    obj.save(update_fields=update_fields)
+    if "version" in local_names:
+        obj.refresh_from_db(fields=["version"])
     for name, values in (m2m or {}).items():
         getattr(obj, name).set(values)
         getattr(obj, "_prefetched_objects_cache", {}).pop(name, None)
@@ -141,14 +154,24 @@ def soft_delete(
             obj.deletion_batch = batch
             obj.save(update_fields=["deleted_at", "deleted_by", "deletion_batch"])
             record_change(
-                actor=actor, obj=obj, action=Change.Action.DELETE, before=before, after=None,
-                related=related, batch=batch,
+                actor=actor,
+                obj=obj,
+                action=Change.Action.DELETE,
+                before=before,
+                after=None,
+                related=related,
+                batch=batch,
             )
     return batch
 
 
-def restore_batch(*, actor: Any, model: type[SoftDeleteModel], batch: uuid.UUID,
-                  related: models.Model | None = None) -> list[SoftDeleteModel]:
+def restore_batch(
+    *,
+    actor: Any,
+    model: type[SoftDeleteModel],
+    batch: uuid.UUID,
+    related: models.Model | None = None,
+) -> list[SoftDeleteModel]:
     """Bring back every object deleted in one batch, logging each restore."""
     objs = list(model.all_objects.filter(deletion_batch=batch, deleted_at__isnull=False))
     for obj in objs:
@@ -157,8 +180,13 @@ def restore_batch(*, actor: Any, model: type[SoftDeleteModel], batch: uuid.UUID,
         obj.deletion_batch = None
         obj.save(update_fields=["deleted_at", "deleted_by", "deletion_batch"])
         record_change(
-            actor=actor, obj=obj, action=Change.Action.RESTORE, before=None,
-            after=snapshot(obj), related=related, batch=batch,
+            actor=actor,
+            obj=obj,
+            action=Change.Action.RESTORE,
+            before=None,
+            after=snapshot(obj),
+            related=related,
+            batch=batch,
         )
     return objs
 
@@ -169,6 +197,6 @@ def reverting(obj: models.Model) -> Iterator[None]:
     try:
         yield
     except Exception:
-        if obj.pk:
+        if obj.pk and not obj._state.adding:
             obj.refresh_from_db()
         raise

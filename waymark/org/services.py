@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -44,10 +45,11 @@ def _check_unit_name(name: str, parent: Unit | None, exclude: int | None = None)
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the unit a name.")})
-    siblings = Unit.objects.filter(parent=parent, name__iexact=name)
+    # Compared in Python: SQLite's iexact folds ASCII only, and names are often Mongolian.
+    siblings = Unit.objects.filter(parent=parent).values_list("name", flat=True)
     if exclude:
         siblings = siblings.exclude(pk=exclude)
-    if siblings.exists():
+    if any(other.casefold() == name.casefold() for other in siblings):
         raise ValidationError({"name": _("Another unit here is already called “%s”.") % name})
     return name
 
@@ -57,16 +59,22 @@ def unit_create(*, actor: Any, name: str, parent: Unit | None = None, short_name
     with transaction.atomic():
         if parent is not None and parent.is_archived:
             raise ValidationError({"parent": _("This unit is archived; restore it first.")})
-        unit = Unit(name=_check_unit_name(name, parent), short_name=short_name.strip(), parent=parent)
+        unit = Unit(
+            name=_check_unit_name(name, parent), short_name=short_name.strip(), parent=parent
+        )
         unit.save()
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
         unit.depth = (parent.depth + 1) if parent else 0
         unit.save(update_fields=["path", "depth"])
-        record_change(actor=actor, obj=unit, action=Change.Action.CREATE, before=None, after=snapshot(unit))
+        record_change(
+            actor=actor, obj=unit, action=Change.Action.CREATE, before=None, after=snapshot(unit)
+        )
     return unit
 
 
-def unit_update(*, actor: Any, unit: Unit, data: dict[str, Any], version: int | None = None) -> Unit:
+def unit_update(
+    *, actor: Any, unit: Unit, data: dict[str, Any], version: int | None = None
+) -> Unit:
     _require_unit_admin(actor, unit)
     with reverting(unit), transaction.atomic():
         check_version(unit, version)
@@ -85,6 +93,10 @@ def unit_move(*, actor: Any, unit: Unit, parent: Unit | None, version: int | Non
     _require_unit_admin(actor, parent)
     with reverting(unit), transaction.atomic():
         check_version(unit, version)
+        # Decide on the stored paths: a copy loaded before another move would miss a cycle.
+        unit.refresh_from_db()
+        if parent is not None:
+            parent = Unit.objects.get(pk=parent.pk)
         if parent is not None and (parent.pk == unit.pk or parent.path.startswith(unit.path)):
             raise ValidationError(
                 {"parent": _("A unit cannot be moved under itself or one of its own sub-units.")}
@@ -122,6 +134,10 @@ def unit_archive(*, actor: Any, unit: Unit) -> Unit:
 def unit_unarchive(*, actor: Any, unit: Unit) -> Unit:
     _require_unit_admin(actor, unit.parent)
     with transaction.atomic():
+        if unit.parent is not None and unit.parent.is_archived:
+            raise ValidationError(
+                {"parent": _("“%s” is archived; restore it first.") % unit.parent}
+            )
         before = snapshot(unit)
         unit.archived_at = None
         save_update(actor=actor, obj=unit, before=before)
@@ -132,8 +148,10 @@ def unit_unarchive(*, actor: Any, unit: Unit) -> Unit:
 def _clean_person(data: dict[str, Any], exclude: int | None = None) -> dict[str, Any]:
     clean = {k: (data.get(k) or "").strip() for k in PERSON_FIELDS if k in data}
     if "email" in clean:
-        if not clean["email"] or "@" not in clean["email"]:
-            raise ValidationError({"email": _("Enter a valid email address.")})
+        try:
+            validate_email(clean["email"])
+        except ValidationError:
+            raise ValidationError({"email": _("Enter a valid email address.")}) from None
         taken = Person.objects.filter(email__iexact=clean["email"])
         if exclude:
             taken = taken.exclude(pk=exclude)
@@ -172,7 +190,11 @@ def person_invite(
         person.set_unusable_password()
         person.save()
         record_change(
-            actor=actor, obj=person, action=Change.Action.CREATE, before=None, after=snapshot(person)
+            actor=actor,
+            obj=person,
+            action=Change.Action.CREATE,
+            before=None,
+            after=snapshot(person),
         )
         membership_set(actor=actor, person=person, unit=unit, role=role)
         if send:
@@ -209,12 +231,19 @@ def person_update(
 
 
 def can_admin_person(actor: Any, person: Person) -> bool:
-    """Admins of any unit the person belongs to (or org admins) manage the person."""
+    """Org admins, and admins of every unit the person belongs to, manage the person.
+
+    Every unit, not any: otherwise a department admin could change the email (and so take
+    over the account) of an org admin who also sits in their department. Only a superuser
+    manages a superuser.
+    """
     access = get_access(actor)
+    if person.is_superuser and not access.is_superuser:
+        return False
     if access.is_org_admin:
         return True
-    units = Unit.objects.filter(memberships__person=person)
-    return any(access.has(u, Role.ADMIN) for u in units)
+    units = list(Unit.objects.filter(memberships__person=person))
+    return bool(units) and all(access.has(u, Role.ADMIN) for u in units)
 
 
 def person_set_active(*, actor: Any, person: Person, active: bool) -> Person:
@@ -243,8 +272,12 @@ def membership_set(*, actor: Any, person: Person, unit: Unit, role: str) -> Memb
         if membership is None:
             membership = Membership.objects.create(person=person, unit=unit, role=role)
             record_change(
-                actor=actor, obj=membership, action=Change.Action.CREATE, before=None,
-                after=snapshot(membership), related=person,
+                actor=actor,
+                obj=membership,
+                action=Change.Action.CREATE,
+                before=None,
+                after=snapshot(membership),
+                related=person,
             )
         elif membership.role != role:
             before = snapshot(membership)
@@ -260,10 +293,15 @@ def membership_remove(*, actor: Any, membership: Membership) -> None:
     access.require(access.has(membership.unit, Role.ADMIN))
     with transaction.atomic():
         record_change(
-            actor=actor, obj=membership, action=Change.Action.DELETE,
-            before=snapshot(membership), after=None, related=membership.person,
+            actor=actor,
+            obj=membership,
+            action=Change.Action.DELETE,
+            before=snapshot(membership),
+            after=None,
+            related=membership.person,
         )
         membership.delete()
+    getattr(membership.person, "__dict__", {}).pop("_waymark_access", None)
 
 
 # -- organisation settings -------------------------------------------------
@@ -273,6 +311,8 @@ def organisation_update(
     access = get_access(actor)
     access.require(access.is_org_admin)
     org = Organisation.get()
+    if org._state.adding:  # the first save of the defaults
+        org.save()
     with reverting(org), transaction.atomic():
         check_version(org, version)
         before = snapshot(org)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,16 +32,44 @@ from waymark.plans.numbering import renumber
 from waymark.plans.selectors import can_edit_element, can_manage_plan
 
 PLAN_FIELDS = (
-    "title", "kind", "start_date", "end_date", "owner_unit", "vision", "mission", "values",
-    "cadence", "tiers", "state", "parent",
+    "title",
+    "kind",
+    "start_date",
+    "end_date",
+    "owner_unit",
+    "vision",
+    "mission",
+    "values",
+    "cadence",
+    "tiers",
+    "state",
+    "parent",
 )
 ELEMENT_FIELDS = (
-    "title", "description", "state", "health_override", "health_override_reason",
-    "percent_complete", "priority", "quick_win", "responsible_unit", "lead", "contributors",
-    "start_date", "target_date", "completed_date", "decision_points", "resources_needed",
-    "budget_planned", "budget_spent", "policy_area", "tags", "notes",
+    "title",
+    "description",
+    "state",
+    "health_override",
+    "health_override_reason",
+    "percent_complete",
+    "priority",
+    "quick_win",
+    "responsible_unit",
+    "lead",
+    "contributors",
+    "start_date",
+    "target_date",
+    "completed_date",
+    "decision_points",
+    "resources_needed",
+    "budget_planned",
+    "budget_spent",
+    "policy_area",
+    "tags",
+    "notes",
 )
 MILESTONE_FIELDS = ("title", "due_date", "done_date", "decision")
+MAX_AMOUNT = Decimal(10) ** 14  # the budget columns hold 16 digits, 2 after the point
 
 
 # -- plans -----------------------------------------------------------------
@@ -70,8 +98,15 @@ def _apply_plan(plan: Plan, data: dict[str, Any]) -> None:
     plan.tiers = tiers
     if plan.owner_unit_id is None:
         raise ValidationError({"owner_unit": _("Choose the unit that owns the plan.")})
-    if plan.parent_id and plan.pk and plan.parent_id == plan.pk:
-        raise ValidationError({"parent": _("A plan cannot be its own parent.")})
+    # Walk up the parents: a plan may not end up above itself (`seen` stops on old loops).
+    ancestor, seen = (plan.parent if plan.parent_id else None), set[int]()
+    while plan.pk and ancestor is not None and ancestor.pk not in seen:
+        if ancestor.pk == plan.pk:
+            raise ValidationError(
+                {"parent": _("A plan cannot be its own parent, nor a parent of its parents.")}
+            )
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
 
 
 def plan_create(*, actor: Any, data: dict[str, Any]) -> Plan:
@@ -84,11 +119,15 @@ def plan_create(*, actor: Any, data: dict[str, Any]) -> Plan:
     _apply_plan(plan, data)
     with transaction.atomic():
         plan.save()
-        record_change(actor=actor, obj=plan, action=Change.Action.CREATE, before=None, after=snapshot(plan))
+        record_change(
+            actor=actor, obj=plan, action=Change.Action.CREATE, before=None, after=snapshot(plan)
+        )
     return plan
 
 
-def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any], version: int | None = None) -> Plan:
+def plan_update(
+    *, actor: Any, plan: Plan, data: dict[str, Any], version: int | None = None
+) -> Plan:
     access = get_access(actor)
     access.require(can_manage_plan(actor, plan))
     if "owner_unit" in data and data["owner_unit"] != plan.owner_unit:
@@ -97,16 +136,27 @@ def plan_update(*, actor: Any, plan: Plan, data: dict[str, Any], version: int | 
         check_version(plan, version)
         before = snapshot(plan)
         _apply_plan(plan, data)
-        deepest = Element.objects.filter(plan=plan).order_by("-depth").values_list("depth", flat=True).first()
+        deepest = (
+            Element.objects.filter(plan=plan)
+            .order_by("-depth")
+            .values_list("depth", flat=True)
+            .first()
+        )
         if deepest and deepest > len(plan.tiers):
             raise ValidationError(
-                {"tiers": _("Elements go %(n)d levels deep; keep at least %(n)d tiers.") % {"n": deepest}}
+                {
+                    "tiers": _("Elements go %(n)d levels deep; keep at least %(n)d tiers.")
+                    % {"n": deepest}
+                }
             )
         save_update(actor=actor, obj=plan, before=before)
     return plan
 
 
-def _shift(date: datetime.date | None, years: int) -> datetime.date | None:
+OptionalDate = TypeVar("OptionalDate", datetime.date, None)
+
+
+def _shift(date: OptionalDate, years: int) -> OptionalDate:
     if date is None or not years:
         return date
     try:
@@ -121,54 +171,91 @@ def plan_copy(*, actor: Any, plan: Plan, title: str, shift_years: int = 1) -> Pl
     access.require(can_manage_plan(actor, plan))
     with transaction.atomic():
         new = Plan(
-            title=(title or "").strip(), kind=plan.kind, owner_unit=plan.owner_unit,
-            start_date=_shift(plan.start_date, shift_years), end_date=_shift(plan.end_date, shift_years),
-            vision=plan.vision, mission=plan.mission, values=plan.values, cadence=plan.cadence,
-            tiers=list(plan.tiers), state=Plan.State.DRAFT, parent=plan.parent,
+            title=(title or "").strip(),
+            kind=plan.kind,
+            owner_unit=plan.owner_unit,
+            start_date=_shift(plan.start_date, shift_years),
+            end_date=_shift(plan.end_date, shift_years),
+            vision=plan.vision,
+            mission=plan.mission,
+            values=plan.values,
+            cadence=plan.cadence,
+            tiers=list(plan.tiers),
+            state=Plan.State.DRAFT,
+            parent=plan.parent,
         )
         _apply_plan(new, {})
         new.save()
-        record_change(actor=actor, obj=new, action=Change.Action.CREATE, before=None, after=snapshot(new))
-        source = list(Element.objects.filter(plan=plan).order_by("depth", "sort_key").prefetch_related("contributors", "milestones"))
+        record_change(
+            actor=actor, obj=new, action=Change.Action.CREATE, before=None, after=snapshot(new)
+        )
+        source = list(
+            Element.objects.filter(plan=plan)
+            .order_by("depth", "sort_key")
+            .prefetch_related("contributors", "milestones")
+        )
         mapping: dict[int, Element] = {}
+        created: list[tuple[models.Model, models.Model]] = []
         for old in source:
             copy = Element(
-                plan=new, parent=mapping[old.parent_id] if old.parent_id else None,
-                position=old.position, code=old.code, depth=old.depth, sort_key=old.sort_key,
-                title=old.title, description=old.description, priority=old.priority,
-                quick_win=old.quick_win, responsible_unit=old.responsible_unit, lead=old.lead,
+                plan=new,
+                parent=mapping[old.parent_id] if old.parent_id else None,
+                position=old.position,
+                code=old.code,
+                depth=old.depth,
+                sort_key=old.sort_key,
+                title=old.title,
+                description=old.description,
+                priority=old.priority,
+                quick_win=old.quick_win,
+                responsible_unit=old.responsible_unit,
+                lead=old.lead,
                 start_date=_shift(old.start_date, shift_years),
                 target_date=_shift(old.target_date, shift_years),
-                decision_points=old.decision_points, resources_needed=old.resources_needed,
-                budget_planned=old.budget_planned, policy_area=old.policy_area,
-                tags=list(old.tags or []), notes=old.notes,
+                decision_points=old.decision_points,
+                resources_needed=old.resources_needed,
+                budget_planned=old.budget_planned,
+                policy_area=old.policy_area,
+                tags=list(old.tags or []),
+                notes=old.notes,
             )
             copy.save()
             copy.contributors.set(old.contributors.all())
             mapping[old.pk] = copy
+            created.append((copy, new))
             for m in old.milestones.all():
-                Milestone.objects.create(element=copy, title=m.title, due_date=_shift(m.due_date, shift_years))
-        _log_bulk_creates(actor, list(mapping.values()), related=new)
+                milestone = Milestone.objects.create(
+                    element=copy, title=m.title, due_date=_shift(m.due_date, shift_years)
+                )
+                created.append((milestone, copy))
+        _log_bulk_creates(actor, created)
     return new
 
 
-def _log_bulk_creates(actor: Any, objs: list[Element], related: Plan) -> None:
+def _log_bulk_creates(actor: Any, created: list[tuple[models.Model, models.Model]]) -> None:
+    """Log the creation of many (object, related object) pairs in one insert."""
     from waymark.core.context import get_request_id
 
-    if not objs:
+    if not created:
         return
-    ct = ContentType.objects.get_for_model(Element)
-    plan_ct = ContentType.objects.get_for_model(Plan)
     actor_obj = actor if getattr(actor, "pk", None) else None
+    request_id = get_request_id()
     Change.objects.bulk_create(
         [
             Change(
-                actor=actor_obj, actor_name=actor_obj.get_username() if actor_obj else "system",
-                request_id=get_request_id(), action=Change.Action.CREATE, object_type=ct,
-                object_id=o.pk, object_repr=str(o)[:300], related_type=plan_ct,
-                related_id=related.pk, before=None, after=snapshot(o),
+                actor=actor_obj,
+                actor_name=actor_obj.get_username() if actor_obj else "system",
+                request_id=request_id,
+                action=Change.Action.CREATE,
+                object_type=ContentType.objects.get_for_model(obj),
+                object_id=obj.pk,
+                object_repr=str(obj)[:300],
+                related_type=ContentType.objects.get_for_model(related),
+                related_id=related.pk,
+                before=None,
+                after=snapshot(obj),
             )
-            for o in objs
+            for obj, related in created
         ],
         batch_size=500,
     )
@@ -181,8 +268,10 @@ def plan_delete(*, actor: Any, plan: Plan) -> None:
 
 def plan_restore(*, actor: Any, plan: Plan) -> Plan:
     get_access(actor).require(can_manage_plan(actor, plan))
+    if not plan.is_deleted or plan.deletion_batch is None:
+        raise ValidationError({"plan": _("This plan is not deleted.")})
     with transaction.atomic():
-        restore_batch(actor=actor, model=Plan, batch=plan.deletion_batch)  # type: ignore[arg-type]
+        restore_batch(actor=actor, model=Plan, batch=plan.deletion_batch)
     plan.refresh_from_db()
     return plan
 
@@ -194,12 +283,16 @@ def _decimal(value: Any, field: str) -> Decimal | None:
     try:
         amount = Decimal(str(value).replace(",", "").replace(" ", ""))
     except InvalidOperation:
-        raise ValidationError({field: _("Enter an amount, e.g. 1500000 or 1,500,000.50.")}) from None
+        amount = Decimal("NaN")
+    if not amount.is_finite():  # "NaN" and "Infinity" parse but are no amount
+        raise ValidationError({field: _("Enter an amount, e.g. 1500000 or 1,500,000.50.")})
     if amount < 0:
         raise ValidationError({field: _("The amount cannot be negative.")})
+    if amount >= MAX_AMOUNT:
+        raise ValidationError({field: _("The amount is too large.")})
     if amount != amount.quantize(Decimal("0.01")):
         raise ValidationError({field: _("Use at most two decimal places.")})
-    return amount
+    return amount.quantize(Decimal("0.01"))  # as stored, so an unchanged amount is no change
 
 
 def _validate_element(element: Element) -> None:
@@ -219,8 +312,14 @@ def _validate_element(element: Element) -> None:
     if not isinstance(element.percent_complete, int) or not 0 <= element.percent_complete <= 100:
         raise ValidationError({"percent_complete": _("Enter a whole number from 0 to 100.")})
     if element.start_date and element.target_date and element.target_date < element.start_date:
-        raise ValidationError({"target_date": _("The target date cannot be before the start date.")})
-    if element.start_date and element.completed_date and element.completed_date < element.start_date:
+        raise ValidationError(
+            {"target_date": _("The target date cannot be before the start date.")}
+        )
+    if (
+        element.start_date
+        and element.completed_date
+        and element.completed_date < element.start_date
+    ):
         raise ValidationError(
             {"completed_date": _("The completed date cannot be before the start date.")}
         )
@@ -230,11 +329,17 @@ def _validate_element(element: Element) -> None:
         raise ValidationError({"responsible_unit": _("This unit is archived.")})
     if element.lead is not None:
         if element.responsible_unit is None:
-            raise ValidationError({"responsible_unit": _("Choose the responsible unit of the lead.")})
+            raise ValidationError(
+                {"responsible_unit": _("Choose the responsible unit of the lead.")}
+            )
         if not _belongs_to(element.lead, element.responsible_unit):
             raise ValidationError(
-                {"lead": _("%(person)s is not a member of %(unit)s; choose someone from that unit.")
-                 % {"person": element.lead, "unit": element.responsible_unit}}
+                {
+                    "lead": _(
+                        "%(person)s is not a member of %(unit)s; choose someone from that unit."
+                    )
+                    % {"person": element.lead, "unit": element.responsible_unit}
+                }
             )
     if not isinstance(element.tags, list):
         raise ValidationError({"tags": _("Tags are a list of words.")})
@@ -267,24 +372,45 @@ def _apply_element(element: Element, data: dict[str, Any]) -> list[Any] | None:
     return list(data["contributors"]) if "contributors" in data else None
 
 
+def _stored_parent(plan: Plan, parent: Element | None) -> Element | None:
+    """The parent as stored now: a copy loaded earlier may have moved or been deleted since."""
+    if parent is None:
+        return None
+    stored = Element.all_objects.select_for_update().filter(pk=parent.pk).first()
+    if stored is None or stored.plan_id != plan.pk or stored.is_deleted:
+        raise ValidationError({"parent": _("The parent must be an element of this plan.")})
+    return stored
+
+
+def _subtree_height(element: Element, elements: models.QuerySet[Element]) -> int:
+    """Levels from the element down to the deepest of `elements` (its descendants)."""
+    deepest = elements.order_by("-depth").values_list("depth", flat=True).first()
+    return (deepest - element.depth + 1) if deepest and deepest > element.depth else 1
+
+
 def _check_depth(plan: Plan, parent: Element | None, subtree_height: int = 1) -> int:
     depth = (parent.depth + 1) if parent else 1
     if depth + subtree_height - 1 > len(plan.tiers):
         raise ValidationError(
-            {"parent": _("This plan has %(n)d tiers (%(tiers)s); add a tier to go deeper.")
-             % {"n": len(plan.tiers), "tiers": " > ".join(plan.tiers)}}
+            {
+                "parent": _("This plan has %(n)d tiers (%(tiers)s); add a tier to go deeper.")
+                % {"n": len(plan.tiers), "tiers": " > ".join(plan.tiers)}
+            }
         )
     return depth
 
 
 def element_create(
-    *, actor: Any, plan: Plan, data: dict[str, Any], parent: Element | None = None,
+    *,
+    actor: Any,
+    plan: Plan,
+    data: dict[str, Any],
+    parent: Element | None = None,
     position: int | None = None,
 ) -> Element:
     get_access(actor).require(can_manage_plan(actor, plan))
-    if parent is not None and (parent.plan_id != plan.pk or parent.is_deleted):
-        raise ValidationError({"parent": _("The parent must be an element of this plan.")})
     with transaction.atomic():
+        parent = _stored_parent(plan, parent)
         depth = _check_depth(plan, parent)
         siblings = Element.objects.filter(plan=plan, parent=parent)
         last = siblings.order_by("-position").values_list("position", flat=True).first() or 0
@@ -300,8 +426,14 @@ def element_create(
             element.contributors.set(contributors)
         renumber(plan)
         element.refresh_from_db()
-        record_change(actor=actor, obj=element, action=Change.Action.CREATE, before=None,
-                      after=snapshot(element), related=plan)
+        record_change(
+            actor=actor,
+            obj=element,
+            action=Change.Action.CREATE,
+            before=None,
+            after=snapshot(element),
+            related=plan,
+        )
     return element
 
 
@@ -319,7 +451,11 @@ def element_update(
 
 
 def element_move(
-    *, actor: Any, element: Element, parent: Element | None, position: int | None = None,
+    *,
+    actor: Any,
+    element: Element,
+    parent: Element | None,
+    position: int | None = None,
     version: int | None = None,
 ) -> Element:
     """Move an element (with its subtree) under a new parent, at a 1-based position."""
@@ -327,22 +463,25 @@ def element_move(
     get_access(actor).require(can_manage_plan(actor, plan))
     with reverting(element), transaction.atomic():
         check_version(element, version)
-        if parent is not None:
-            if parent.plan_id != plan.pk or parent.is_deleted:
-                raise ValidationError({"parent": _("The parent must be an element of this plan.")})
-            if parent.pk == element.pk or parent.sort_key.startswith(element.sort_key + "."):
-                raise ValidationError(
-                    {"parent": _("An element cannot be moved under itself or one of its own children.")}
-                )
-        deepest = (
-            Element.objects.filter(plan=plan, sort_key__startswith=element.sort_key + ".")
-            .order_by("-depth").values_list("depth", flat=True).first()
-        )
-        height = (deepest - element.depth + 1) if deepest else 1
-        _check_depth(plan, parent, height)
+        # Decide on the stored tree: with a copy loaded before a renumbering, the cycle
+        # check below would compare stale numbers and could let a loop through.
+        element.refresh_from_db()
+        if element.is_deleted:
+            raise ValidationError({"element": _("This element is deleted.")})
+        parent = _stored_parent(plan, parent)
+        if parent is not None and (
+            parent.pk == element.pk or parent.sort_key.startswith(element.sort_key + ".")
+        ):
+            raise ValidationError(
+                {"parent": _("An element cannot be moved under itself or one of its own children.")}
+            )
+        descendants = Element.objects.filter(plan=plan, sort_key__startswith=element.sort_key + ".")
+        _check_depth(plan, parent, _subtree_height(element, descendants))
         before = snapshot(element)
         siblings = list(
-            Element.objects.filter(plan=plan, parent=parent).exclude(pk=element.pk).order_by("position", "id")
+            Element.objects.filter(plan=plan, parent=parent)
+            .exclude(pk=element.pk)
+            .order_by("position", "id")
         )
         index = len(siblings) if position is None else min(max(position, 1) - 1, len(siblings))
         siblings.insert(index, element)
@@ -356,17 +495,32 @@ def element_move(
         if snapshot(element) != before:
             element.version += 1
             element.save(update_fields=["version"])
-            record_change(actor=actor, obj=element, action=Change.Action.UPDATE, before=before,
-                          after=snapshot(element), related=plan)
+            record_change(
+                actor=actor,
+                obj=element,
+                action=Change.Action.UPDATE,
+                before=before,
+                after=snapshot(element),
+                related=plan,
+            )
     return element
 
 
 def element_delete(*, actor: Any, element: Element) -> None:
-    """Soft-delete an element with its subtree and milestones; they are restored together."""
+    """Soft-delete an element with its subtree; they are restored together.
+
+    Their milestones stay as they are, hidden with their element (see milestones_visible_to).
+    """
     plan = element.plan
     get_access(actor).require(can_manage_plan(actor, plan))
     with transaction.atomic():
-        subtree = list(Element.objects.filter(plan=plan, sort_key__startswith=element.sort_key + "."))
+        # The stored numbers find the subtree: a stale copy's would pick another's children.
+        element.refresh_from_db()
+        if element.is_deleted:
+            raise ValidationError({"element": _("This element is already deleted.")})
+        subtree = list(
+            Element.objects.filter(plan=plan, sort_key__startswith=element.sort_key + ".")
+        )
         soft_delete(actor=actor, objs=[element, *subtree], related=plan)
         renumber(plan)
 
@@ -374,17 +528,22 @@ def element_delete(*, actor: Any, element: Element) -> None:
 def element_restore(*, actor: Any, element: Element) -> Element:
     plan = element.plan
     get_access(actor).require(can_manage_plan(actor, plan))
+    element.refresh_from_db()
     if not element.is_deleted or element.deletion_batch is None:
         raise ValidationError({"element": _("This element is not deleted.")})
     if element.parent is not None and element.parent.is_deleted:
-        raise ValidationError({"parent": _("Restore the parent element “%s” first.") % element.parent})
+        raise ValidationError(
+            {"parent": _("Restore the parent element “%s” first.") % element.parent}
+        )
     if plan.is_deleted:
         raise ValidationError({"plan": _("Restore the plan first.")})
     with transaction.atomic():
-        _check_depth(plan, element.parent)
-        Element.objects.filter(plan=plan, parent=element.parent, position__gte=element.position).update(
-            position=F("position") + 1
-        )
+        # The whole batch comes back: it must fit the tiers the plan has now.
+        batch = Element.all_objects.filter(deletion_batch=element.deletion_batch)
+        _check_depth(plan, element.parent, _subtree_height(element, batch))
+        Element.objects.filter(
+            plan=plan, parent=element.parent, position__gte=element.position
+        ).update(position=F("position") + 1)
         restore_batch(actor=actor, model=Element, batch=element.deletion_batch, related=plan)
         renumber(plan)
     element.refresh_from_db()
@@ -406,8 +565,14 @@ def milestone_create(*, actor: Any, element: Element, data: dict[str, Any]) -> M
     _apply_milestone(milestone, data)
     with transaction.atomic():
         milestone.save()
-        record_change(actor=actor, obj=milestone, action=Change.Action.CREATE, before=None,
-                      after=snapshot(milestone), related=element)
+        record_change(
+            actor=actor,
+            obj=milestone,
+            action=Change.Action.CREATE,
+            before=None,
+            after=snapshot(milestone),
+            related=element,
+        )
     return milestone
 
 
@@ -430,9 +595,13 @@ def milestone_delete(*, actor: Any, milestone: Milestone) -> None:
 
 def milestone_restore(*, actor: Any, milestone: Milestone) -> Milestone:
     get_access(actor).require(can_edit_element(actor, milestone.element))
+    if not milestone.is_deleted or milestone.deletion_batch is None:
+        raise ValidationError({"milestone": _("This milestone is not deleted.")})
     if milestone.element.is_deleted:
         raise ValidationError({"element": _("Restore the element first.")})
     with transaction.atomic():
-        restore_batch(actor=actor, model=Milestone, batch=milestone.deletion_batch, related=milestone.element)  # type: ignore[arg-type]
+        restore_batch(
+            actor=actor, model=Milestone, batch=milestone.deletion_batch, related=milestone.element
+        )
     milestone.refresh_from_db()
     return milestone

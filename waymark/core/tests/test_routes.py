@@ -25,7 +25,9 @@ ROLES = ("admin", "manager", "contributor", "viewer", "outsider", "anon")
 SKIPPED_PREFIXES = ("admin/", "i18n/")  # Django's own admin (superusers only) and set_language
 
 
-def _row(admin: int, manager: int, contributor: int, viewer: int, outsider: int, anon: int) -> dict[str, int]:
+def _row(
+    admin: int, manager: int, contributor: int, viewer: int, outsider: int, anon: int
+) -> dict[str, int]:
     return dict(zip(ROLES, (admin, manager, contributor, viewer, outsider, anon), strict=True))
 
 
@@ -159,7 +161,9 @@ def test_every_route_has_an_expectation() -> None:
 @pytest.fixture
 def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> Objects:
     action = tree[2]
-    milestone: Milestone = milestone_create(actor=cast.admin, element=action, data={"title": "Report"})
+    milestone: Milestone = milestone_create(
+        actor=cast.admin, element=action, data={"title": "Report"}
+    )
     return {
         "plan": plan,
         "element": action,
@@ -174,7 +178,9 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
-def test_route_answers_each_role_as_expected(name: str, cast: Cast, objects: Objects, client_for: Any) -> None:
+def test_route_answers_each_role_as_expected(
+    name: str, cast: Cast, objects: Objects, client_for: Any
+) -> None:
     kwargs, expected = EXPECTATIONS[name]
     url = reverse(name, kwargs=kwargs(objects))
     seen: dict[str, int] = {}

@@ -18,9 +18,14 @@ def test_an_invitation_arrives_by_smtp_and_its_link_sets_a_password(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # the mail leaves after the commit
         response = client_for("admin").post(
-        reverse("person-invite"),
-            {"username": "saraa", "first_name": "Saraa", "email": "saraa@example.org",
-             "unit": cast.dept.pk, "role": Role.CONTRIBUTOR},
+            reverse("person-invite"),
+            {
+                "username": "saraa",
+                "first_name": "Saraa",
+                "email": "saraa@example.org",
+                "unit": cast.dept.pk,
+                "role": Role.CONTRIBUTOR,
+            },
         )
     assert response.status_code == 302
     person = Person.objects.get(username="saraa")
@@ -35,7 +40,10 @@ def test_an_invitation_arrives_by_smtp_and_its_link_sets_a_password(
     anonymous = Client()
     form_page = anonymous.get(link.group(1), follow=True)
     assert form_page.status_code == 200 and b"new_password1" in form_page.content
-    done = anonymous.post(form_page.redirect_chain[-1][0], {"new_password1": "steppe-eagle-2017", "new_password2": "steppe-eagle-2017"})
+    done = anonymous.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "steppe-eagle-2017", "new_password2": "steppe-eagle-2017"},
+    )
     assert done.status_code == 302
     assert Client().login(username="saraa", password="steppe-eagle-2017")
 
@@ -43,7 +51,12 @@ def test_an_invitation_arrives_by_smtp_and_its_link_sets_a_password(
 def test_settings_refuse_an_unknown_currency_naming_the_field(client_for: Any) -> None:
     response = client_for("admin").post(
         reverse("org-settings"),
-        {"name": "Dornod", "default_currency": "XXY", "fiscal_year_start_month": "1", "time_zone": "Asia/Ulaanbaatar"},
+        {
+            "name": "Dornod",
+            "default_currency": "XXY",
+            "fiscal_year_start_month": "1",
+            "time_zone": "Asia/Ulaanbaatar",
+        },
     )
     assert response.status_code == 200
     assert "default_currency" in response.context["form"].errors
@@ -53,27 +66,45 @@ def test_settings_refuse_an_unknown_currency_naming_the_field(client_for: Any) -
 def test_settings_save_and_change_the_health_words(client_for: Any, cast: Cast) -> None:
     response = client_for("admin").post(
         reverse("org-settings"),
-        {"name": "Dornod Aimag", "default_currency": "usd", "fiscal_year_start_month": "7",
-         "time_zone": "Asia/Ulaanbaatar", "health_on_track_label": "Good", "health_on_track_colour": "#00aa00"},
+        {
+            "name": "Dornod Aimag",
+            "default_currency": "usd",
+            "fiscal_year_start_month": "7",
+            "time_zone": "Asia/Ulaanbaatar",
+            "health_on_track_label": "Good",
+            "health_on_track_colour": "#00aa00",
+        },
     )
     assert response.status_code == 302
     org = Organisation.get()
-    assert (org.name, org.default_currency, org.fiscal_year_start_month) == ("Dornod Aimag", "USD", 7)
+    assert (org.name, org.default_currency, org.fiscal_year_start_month) == (
+        "Dornod Aimag",
+        "USD",
+        7,
+    )
     assert org.health_style("on_track") == {"label": "Good", "colour": "#00aa00"}
 
 
 def test_a_unit_cannot_be_moved_under_its_own_sub_unit(cast: Cast, client_for: Any) -> None:
     client = client_for("admin")
-    client.post(reverse("unit-create") + f"?parent={cast.dept.pk}", {"name": "Training Division", "parent": cast.dept.pk})
+    client.post(
+        reverse("unit-create") + f"?parent={cast.dept.pk}",
+        {"name": "Training Division", "parent": cast.dept.pk},
+    )
     division = Unit.objects.get(name="Training Division")
     assert division.parent == cast.dept
-    response = client.post(reverse("unit-move", args=[cast.dept.pk]), {"parent": division.pk, "version": cast.dept.version})
+    response = client.post(
+        reverse("unit-move", args=[cast.dept.pk]),
+        {"parent": division.pk, "version": cast.dept.version},
+    )
     assert response.status_code == 200 and "parent" in response.context["form"].errors
     cast.dept.refresh_from_db()
     assert cast.dept.parent == cast.root
 
 
-def test_a_viewer_sees_colleagues_but_not_people_of_other_units(cast: Cast, client_for: Any) -> None:
+def test_a_viewer_sees_colleagues_but_not_people_of_other_units(
+    cast: Cast, client_for: Any
+) -> None:
     html = client_for("viewer").get(reverse("person-list")).content.decode()
     assert cast.contributor.name in html
     assert cast.outsider.name not in html
@@ -81,6 +112,8 @@ def test_a_viewer_sees_colleagues_but_not_people_of_other_units(cast: Cast, clie
 
 def test_sign_in_page_signs_in(cast: Cast) -> None:
     client = Client()
-    response = client.post(reverse("login"), {"username": "viewer", "password": "correct-horse-battery-staple"})
+    response = client.post(
+        reverse("login"), {"username": "viewer", "password": "correct-horse-battery-staple"}
+    )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200

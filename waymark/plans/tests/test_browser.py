@@ -46,7 +46,9 @@ def test_it_edits_a_grid_cell_in_place_and_keeps_it_after_a_reload(
     page.fill("#id_password", "waymark-demo")
     page.click("button[type=submit]")
     page.get_by_role("link", name="Plans", exact=True).click()
-    page.get_by_role("link", name="Dornod Aimag's economic and social development goals 2017").click()
+    page.get_by_role(
+        "link", name="Dornod Aimag's economic and social development goals 2017"
+    ).click()
     page.get_by_role("link", name="Tracking grid").first.click()
     assert "Tracking grid" in page.title()
 

@@ -81,7 +81,9 @@ def test_the_grid_shows_the_rows_with_codes_totals_and_filters(
         assert f'<td class="code">{code}</td>' in html
     assert "Train government officials" in html
     assert "₮1,500,000" in html  # the action's budget and the total
-    filtered = client_for("viewer").get(reverse("plan-grid", args=[plan.pk]), {"state": "completed"})
+    filtered = client_for("viewer").get(
+        reverse("plan-grid", args=[plan.pk]), {"state": "completed"}
+    )
     assert "Train government officials" not in filtered.content.decode()
     assert "No rows match these filters" in filtered.content.decode()
 
@@ -109,7 +111,10 @@ def test_a_cell_edit_saves_logs_and_can_be_undone(
     assert action.target_date == datetime.date(2017, 7, 31)
     change = Change.objects.filter(object_id=action.pk, action="update").first()
     assert change is not None and change.actor == cast.contributor
-    assert change.diff == [("target_date", "2017-06-30", "2017-07-31")] or "target_date" in change.changed_fields
+    assert (
+        change.diff == [("target_date", "2017-06-30", "2017-07-31")]
+        or "target_date" in change.changed_fields
+    )
     undone = client.post(url, {"target_date": "2017-06-30", "version": action.version, "undo": "1"})
     assert "Undone" in undone.content.decode()
     action.refresh_from_db()
@@ -138,7 +143,9 @@ def test_a_stale_cell_edit_is_detected_and_overwrites_nothing(
     stale_version = action.version
     url = reverse("element-cell", args=[action.pk, "percent_complete"])
     client_for("manager").post(url, {"percent_complete": "40", "version": stale_version})
-    response = client_for("contributor").post(url, {"percent_complete": "10", "version": stale_version})
+    response = client_for("contributor").post(
+        url, {"percent_complete": "10", "version": stale_version}
+    )
     assert "Someone else changed this" in response.content.decode()
     action.refresh_from_db()
     assert action.percent_complete == 40
@@ -161,8 +168,15 @@ def test_the_element_form_names_the_field_of_a_lead_outside_the_unit(
     action = tree[2]
     response = client_for("manager").post(
         reverse("element-edit", args=[action.pk]),
-        {"title": action.title, "state": "in_progress", "priority": "medium", "percent_complete": "10",
-         "responsible_unit": cast.dept.pk, "lead": cast.outsider.pk, "version": action.version},
+        {
+            "title": action.title,
+            "state": "in_progress",
+            "priority": "medium",
+            "percent_complete": "10",
+            "responsible_unit": cast.dept.pk,
+            "lead": cast.outsider.pk,
+            "version": action.version,
+        },
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -176,15 +190,24 @@ def test_moving_an_element_through_the_page_renumbers_and_refuses_a_cycle(
 ) -> None:
     goal, objective, action = tree
     client = client_for("manager")
-    second = client.post(reverse("element-create", args=[plan.pk]),
-                         {"title": "Economy", "state": "not_started", "priority": "high", "percent_complete": "0"})
+    second = client.post(
+        reverse("element-create", args=[plan.pk]),
+        {"title": "Economy", "state": "not_started", "priority": "high", "percent_complete": "0"},
+    )
     assert second.status_code == 302
     economy = Element.objects.get(plan=plan, title="Economy")
     assert economy.code == "2"
-    refused = client.post(reverse("element-move", args=[goal.pk]), {"parent": objective.pk, "version": goal.version})
-    assert refused.status_code == 200  # the choice is not even offered: a field error, nothing moved
+    refused = client.post(
+        reverse("element-move", args=[goal.pk]), {"parent": objective.pk, "version": goal.version}
+    )
+    assert (
+        refused.status_code == 200
+    )  # the choice is not even offered: a field error, nothing moved
     assert "parent" in refused.context["form"].errors
-    moved = client.post(reverse("element-move", args=[objective.pk]), {"parent": economy.pk, "version": objective.version})
+    moved = client.post(
+        reverse("element-move", args=[objective.pk]),
+        {"parent": economy.pk, "version": objective.version},
+    )
     assert moved.status_code == 302
     action.refresh_from_db()
     assert action.code == "2.1.1"
@@ -204,14 +227,22 @@ def test_deleting_and_restoring_from_the_trash(
     assert manager.post(reverse("element-delete", args=[goal.pk])).status_code == 302
     assert not Element.objects.filter(plan=plan).exists()
     trash = manager.get(reverse("trash")).content.decode()
-    assert "Good governance" in trash and "Train government officials" not in trash  # one row per deletion
+    assert (
+        "Good governance" in trash and "Train government officials" not in trash
+    )  # one row per deletion
     assert manager.post(reverse("trash-restore", args=["element", goal.pk])).status_code == 302
     assert [e.code for e in Element.objects.filter(plan=plan)] == ["1", "1.1", "1.1.1"]
 
 
-def test_copying_a_plan_from_its_page(plan: Plan, tree: tuple[Element, Element, Element], client_for: Any) -> None:
-    response = client_for("manager").post(reverse("plan-copy", args=[plan.pk]), {"title": "Goals 2018", "shift_years": "1"})
+def test_copying_a_plan_from_its_page(
+    plan: Plan, tree: tuple[Element, Element, Element], client_for: Any
+) -> None:
+    response = client_for("manager").post(
+        reverse("plan-copy", args=[plan.pk]), {"title": "Goals 2018", "shift_years": "1"}
+    )
     copy = Plan.objects.get(title="Goals 2018")
-    assert response.status_code == 302 and response["Location"] == reverse("plan-detail", args=[copy.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "plan-detail", args=[copy.pk]
+    )
     assert copy.start_date == datetime.date(2018, 1, 1)
     assert [e.code for e in Element.objects.filter(plan=copy)] == ["1", "1.1", "1.1.1"]
