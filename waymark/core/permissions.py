@@ -5,7 +5,7 @@ A role in a unit applies to that unit and every unit below it. A superuser is an
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ class Access:
         self.is_superuser = self.authenticated and bool(person.is_superuser)
         self.direct: dict[int, str] = {}
         self.paths: dict[int, str] = {}
+        self._top_unit_ids: set[int] | None = None
         if self.authenticated:
             rows = Membership.objects.filter(
                 person_id=person.pk, unit__archived_at__isnull=True
@@ -47,16 +48,31 @@ class Access:
     def has(self, unit: Unit | None, minimum: str) -> bool:
         return at_least(self.role(unit), minimum)
 
-    @property
+    @cached_property
     def is_org_admin(self) -> bool:
-        """Admin of a top-level unit (or a superuser): may change organisation-wide settings."""
+        """Admin of every top-level unit (or a superuser): may change organisation-wide settings.
+
+        An installation may hold several top-level units (a city and an agency it hosts); an
+        admin of one of them is not an admin of the others' organisation settings.
+        """
         if self.is_superuser:
             return True
-        return any(
-            role == Role.ADMIN and path.count("/") == 2
-            for unit_id, role in self.direct.items()
-            for path in [self.paths[unit_id]]
-        )
+        top = [
+            uid
+            for uid, role in self.direct.items()
+            if role == Role.ADMIN and self.paths[uid].count("/") == 2
+        ]
+        if not top:
+            return False
+        if self._top_unit_ids is None:
+            from waymark.org.models import Unit
+
+            self._top_unit_ids = set(
+                Unit.objects.filter(parent__isnull=True, archived_at__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            )
+        return self._top_unit_ids <= set(top)
 
     @property
     def is_any_admin(self) -> bool:
@@ -72,7 +88,7 @@ class Access:
     def unit_q(self, prefix: str = "", minimum: str = Role.VIEWER) -> Q:
         """Q matching units (through `prefix`, e.g. "owner_unit__") where the role is >= minimum."""
         if self.is_superuser:
-            return Q()
+            return ~Q(pk__in=[])  # always true, and stays true when OR-ed with other terms
         paths = [self.paths[uid] for uid, role in self.direct.items() if at_least(role, minimum)]
         if not paths:
             return Q(pk__in=[])

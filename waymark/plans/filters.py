@@ -56,14 +56,34 @@ def sort_order(value: str) -> list[OrderBy]:
     return [expression.asc(nulls_last=True)]
 
 
+def _visible_plans(request: Any) -> QuerySet[Plan]:
+    from waymark.plans.selectors import plans_visible_to
+
+    return plans_visible_to(getattr(request, "user", None))
+
+
+def _visible_units(request: Any) -> QuerySet[Unit]:
+    from waymark.org.selectors import units_visible_to
+
+    return units_visible_to(getattr(request, "user", None))
+
+
+def _visible_people(request: Any) -> QuerySet[Person]:
+    from waymark.org.selectors import people_visible_to
+
+    return people_visible_to(getattr(request, "user", None))
+
+
 class ElementFilterSet(django_filters.FilterSet):
-    plan = django_filters.ModelChoiceFilter(queryset=Plan.objects.all(), label=_("Plan"))
+    # Choices are scoped to what the requester may see: an id they may not see is answered
+    # exactly like an id that does not exist.
+    plan = django_filters.ModelChoiceFilter(queryset=_visible_plans, label=_("Plan"))
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     unit = django_filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(), method="filter_unit", label=_("Unit")
+        queryset=_visible_units, method="filter_unit", label=_("Unit")
     )
     lead = django_filters.ModelChoiceFilter(
-        queryset=Person.objects.all(), method="filter_person", label=_("Person")
+        queryset=_visible_people, method="filter_person", label=_("Person")
     )
     state = django_filters.MultipleChoiceFilter(choices=Element.State.choices, label=_("State"))
     health = django_filters.MultipleChoiceFilter(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -192,3 +194,47 @@ def test_require_raises_permission_denied(cast: Cast) -> None:
     access.require(True)
     with pytest.raises(PermissionDenied):
         access.require(access.has(cast.dept, Role.MANAGER))
+
+
+def test_an_admin_of_one_top_unit_is_not_an_org_admin_when_there_are_several(cast: Cast) -> None:
+    from waymark.core.permissions import Access
+    from waymark.core.testing import make_person
+    from waymark.org.models import Unit
+
+    assert Access(cast.admin).is_org_admin
+    agency = Unit.objects.create(name="Hosted agency")
+    agency.path = f"/{agency.pk}/"
+    agency.save()
+    assert not Access(cast.admin).is_org_admin
+    agency_admin = make_person("agency_admin", agency, Role.ADMIN)
+    assert not Access(agency_admin).is_org_admin
+
+
+def test_a_superusers_unit_q_stays_true_when_combined(cast: Cast) -> None:
+    from django.db.models import Q
+
+    from waymark.core.permissions import Access
+    from waymark.org.models import Unit
+
+    cast.viewer.is_superuser = True
+    cast.viewer.save()
+    combined = Access(cast.viewer).unit_q() | Q(pk__in=[])
+    assert Unit.objects.filter(combined).count() == Unit.objects.count()
+
+
+def test_a_hidden_plan_id_in_a_filter_answers_like_a_missing_one(
+    cast: Cast, plan: Any, client_for: Any
+) -> None:
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=cast.outsider)
+    client = client_for(None)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    hidden = client.get("/api/v1/elements/", {"plan": plan.pk})
+    missing = client.get("/api/v1/elements/", {"plan": plan.pk + 1000})
+    assert hidden.status_code == missing.status_code == 400
+    assert (
+        hidden.json()["error"]["fields"].keys()
+        == missing.json()["error"]["fields"].keys()
+        == {"plan"}
+    )
