@@ -305,11 +305,14 @@ def _validate_element(element: Element) -> None:
         raise ValidationError({"priority": _("Choose high, medium or low.")})
     if element.health_override and element.health_override not in Health.values:
         raise ValidationError({"health_override": _("Choose a health.")})
-    if element.health_override and not element.health_override_reason.strip():
+    element.health_override = element.health_override or ""
+    element.health_override_reason = (element.health_override_reason or "").strip()
+    if element.health_override and not element.health_override_reason:
         raise ValidationError(
             {"health_override_reason": _("Say why you override the computed health.")}
         )
-    if not isinstance(element.percent_complete, int) or not 0 <= element.percent_complete <= 100:
+    percent = element.percent_complete
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
         raise ValidationError({"percent_complete": _("Enter a whole number from 0 to 100.")})
     if element.start_date and element.target_date and element.target_date < element.start_date:
         raise ValidationError(
@@ -561,6 +564,8 @@ def _apply_milestone(milestone: Milestone, data: dict[str, Any]) -> None:
 
 def milestone_create(*, actor: Any, element: Element, data: dict[str, Any]) -> Milestone:
     get_access(actor).require(can_edit_element(actor, element))
+    if element.is_deleted or element.plan.is_deleted:
+        raise ValidationError({"element": _("This element is in the trash; restore it first.")})
     milestone = Milestone(element=element)
     _apply_milestone(milestone, data)
     with transaction.atomic():

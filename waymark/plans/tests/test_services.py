@@ -895,3 +895,29 @@ def test_contributors_and_up_manage_milestones(cast: Cast, tree: Tree, who: str)
         assert Milestone.all_objects.get(pk=existing.pk).is_deleted
     else:
         assert Milestone.all_objects.filter(element=action).count() == 1
+
+
+def test_a_missing_override_reason_is_refused_not_a_crash(cast: Cast, tree: Any) -> None:
+    action = tree[2]
+    with pytest.raises(ValidationError) as caught:
+        element_update(
+            actor=cast.contributor,
+            element=action,
+            data={"health_override": "at_risk", "health_override_reason": None},
+        )
+    assert "health_override_reason" in caught.value.message_dict
+
+
+def test_a_boolean_is_not_a_percentage(cast: Cast, tree: Any) -> None:
+    with pytest.raises(ValidationError) as caught:
+        element_update(actor=cast.contributor, element=tree[2], data={"percent_complete": True})
+    assert "percent_complete" in caught.value.message_dict
+
+
+def test_no_milestone_is_added_to_an_element_in_the_trash(cast: Cast, tree: Any) -> None:
+    action = tree[2]
+    element_delete(actor=cast.manager, element=action)
+    action = Element.all_objects.get(pk=action.pk)
+    with pytest.raises(ValidationError) as caught:
+        milestone_create(actor=cast.admin, element=action, data={"title": "Late"})
+    assert "element" in caught.value.message_dict
