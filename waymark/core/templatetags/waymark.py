@@ -27,7 +27,7 @@ def health_badge(context: template.Context, health: str, overridden: bool = Fals
     """Health as a coloured dot AND a word; never colour alone."""
     health = health or Health.NOT_ASSESSED
     style = _org(context).health_style(health)
-    note = format_html(' <span class="why">({})</span>', _("set by hand")) if overridden else ""
+    note = format_html(' <span class="why">({})</span>', _("manual")) if overridden else ""
     return format_html(
         '<span class="health health-{}" style="color:{}">{}{}</span>',
         health,
