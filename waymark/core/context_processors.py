@@ -9,11 +9,10 @@ from waymark.org.models import Organisation
 
 
 def waymark(request: HttpRequest) -> dict[str, Any]:
-    """The organisation and the person's access, for the layout (one cached query each)."""
-    if not hasattr(request, "_waymark_org"):
-        request._waymark_org = Organisation.get()  # type: ignore[attr-defined]
+    """The organisation (loaded by OrganisationMiddleware) and the person's access."""
+    org = getattr(request, "organisation", None) or Organisation.get()
     user = getattr(request, "user", None)
     return {
-        "org": request._waymark_org,  # type: ignore[attr-defined]
+        "org": org,
         "access": get_access(user) if user is not None else None,
     }

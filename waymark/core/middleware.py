@@ -27,3 +27,31 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class OrganisationMiddleware:
+    """Loads the organisation once per request and works in its time zone.
+
+    Dates such as "today" (what is overdue) follow the organisation's clock, not the server's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        import zoneinfo
+
+        from django.utils import timezone
+
+        from waymark.org.models import Organisation
+
+        org = Organisation.get()
+        request.organisation = org  # type: ignore[attr-defined]
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(org.time_zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

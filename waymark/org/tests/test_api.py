@@ -269,8 +269,8 @@ def test_it_forbids_a_manager_to_give_roles(api, cast: Cast) -> None:
 
 
 # -- fixed query counts --------------------------------------------------------
-UNITS_LIST_QUERIES = 4  # token, roles, count, rows
-PEOPLE_LIST_QUERIES = 5  # token, roles, count, rows, memberships
+UNITS_LIST_QUERIES = 5  # organisation, token, roles, count, rows
+PEOPLE_LIST_QUERIES = 6  # organisation, token, roles, count, rows, memberships
 
 
 def count_queries(client: APIClient, url: str) -> int:

@@ -427,9 +427,9 @@ def test_it_guards_milestones_from_viewers_and_outsiders(api, cast: Cast, tree: 
 
 
 # -- fixed query counts --------------------------------------------------------
-ELEMENTS_LIST_QUERIES = 6  # token, roles, ?plan= lookup, count, rows, contributors
-PLANS_LIST_QUERIES = 4  # token, roles, count, rows
-MILESTONES_LIST_QUERIES = 4  # token, roles, count, rows (element joined)
+ELEMENTS_LIST_QUERIES = 7  # organisation, token, roles, ?plan= lookup, count, rows, contributors
+PLANS_LIST_QUERIES = 5  # organisation, token, roles, count, rows
+MILESTONES_LIST_QUERIES = 5  # organisation, token, roles, count, rows (element joined)
 
 
 def _add_elements(cast: Cast, plan: Plan, n: int) -> None:
