@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -290,6 +291,8 @@ def element_cell(request: HttpRequest, pk: int, field: str) -> HttpResponse:
         raise PermissionDenied
     form = ElementForm(request.POST, only=(field,))
     previous = raw_value(element, field)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return _cell_without_javascript(request, element, form)
     if form.is_valid():
         saved = run_service(
             form,
@@ -313,6 +316,29 @@ def element_cell(request: HttpRequest, pk: int, field: str) -> HttpResponse:
         )
     context["form"] = form
     return render(request, "plans/_cell.html", context)
+
+
+def _cell_without_javascript(
+    request: HttpRequest, element: Element, form: ElementForm
+) -> HttpResponse:
+    """The same edit posted as a plain form: save, then back to the grid with a message."""
+    saved = None
+    if form.is_valid():
+        saved = run_service(
+            form,
+            lambda: element_update(
+                actor=request.user,
+                element=element,
+                data=form.service_data(),
+                version=form.cleaned_data["version"],
+            ),
+        )
+    if saved is not None:
+        messages.success(request, _("Saved %(code)s.") % {"code": element.code})
+    else:
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        messages.error(request, f"{element.code}: {' '.join(errors)}")
+    return redirect(f"{reverse('plan-grid', args=[element.plan_id])}#row-{element.pk}")
 
 
 # -- elements --------------------------------------------------------------

@@ -53,7 +53,7 @@ def test_it_edits_a_grid_cell_in_place_and_keeps_it_after_a_reload(
     assert "Tracking grid" in page.title()
 
     row = page.locator(f"#row-{action.pk}")
-    row.get_by_role("button", name="Edit percent_complete of 1.1.2").click()
+    row.get_by_role("button", name="Edit % complete of 1.1.2").click()
     field = row.locator("input[name=percent_complete]")
     field.fill("65")
     field.press("Enter")
@@ -66,7 +66,7 @@ def test_it_edits_a_grid_cell_in_place_and_keeps_it_after_a_reload(
     assert action.percent_complete == 65
 
     # A bad value is refused in place, with the field's message, and nothing changes.
-    row.get_by_role("button", name="Edit target_date of 1.1.2").click()
+    row.get_by_role("button", name="Edit target date of 1.1.2").click()
     row.locator("input[name=target_date]").fill("2016-01-01")
     row.locator("input[name=target_date]").press("Enter")
     row.get_by_text("The target date cannot be before the start date.").wait_for()

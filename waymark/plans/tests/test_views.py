@@ -105,7 +105,9 @@ def test_a_cell_edit_saves_logs_and_can_be_undone(
     url = reverse("element-cell", args=[action.pk, "target_date"])
     form = client.get(url, {"edit": "1"}, HTTP_HX_REQUEST="true").content.decode()
     assert 'name="target_date"' in form and 'value="2017-06-30"' in form
-    saved = client.post(url, {"target_date": "2017-07-31", "version": action.version})
+    saved = client.post(
+        url, {"target_date": "2017-07-31", "version": action.version}, HTTP_HX_REQUEST="true"
+    )
     assert "Saved" in saved.content.decode() and "Undo" in saved.content.decode()
     action.refresh_from_db()
     assert action.target_date == datetime.date(2017, 7, 31)
@@ -115,7 +117,11 @@ def test_a_cell_edit_saves_logs_and_can_be_undone(
         change.diff == [("target_date", "2017-06-30", "2017-07-31")]
         or "target_date" in change.changed_fields
     )
-    undone = client.post(url, {"target_date": "2017-06-30", "version": action.version, "undo": "1"})
+    undone = client.post(
+        url,
+        {"target_date": "2017-06-30", "version": action.version, "undo": "1"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Undone" in undone.content.decode()
     action.refresh_from_db()
     assert action.target_date == datetime.date(2017, 6, 30)
@@ -129,6 +135,7 @@ def test_a_bad_cell_value_is_refused_with_a_message_and_changes_nothing(
     response = client_for("contributor").post(
         reverse("element-cell", args=[action.pk, "target_date"]),
         {"target_date": "2017-01-15", "version": action.version},
+        HTTP_HX_REQUEST="true",
     )
     assert "The target date cannot be before the start date." in response.content.decode()
     action.refresh_from_db()
@@ -142,9 +149,11 @@ def test_a_stale_cell_edit_is_detected_and_overwrites_nothing(
     action = tree[2]
     stale_version = action.version
     url = reverse("element-cell", args=[action.pk, "percent_complete"])
-    client_for("manager").post(url, {"percent_complete": "40", "version": stale_version})
+    client_for("manager").post(
+        url, {"percent_complete": "40", "version": stale_version}, HTTP_HX_REQUEST="true"
+    )
     response = client_for("contributor").post(
-        url, {"percent_complete": "10", "version": stale_version}
+        url, {"percent_complete": "10", "version": stale_version}, HTTP_HX_REQUEST="true"
     )
     assert "Someone else changed this" in response.content.decode()
     action.refresh_from_db()
@@ -246,3 +255,20 @@ def test_copying_a_plan_from_its_page(
     )
     assert copy.start_date == datetime.date(2018, 1, 1)
     assert [e.code for e in Element.objects.filter(plan=copy)] == ["1", "1.1", "1.1.1"]
+
+
+def test_a_cell_posted_without_javascript_saves_and_returns_to_the_grid(
+    plan: Plan, tree: tuple[Element, Element, Element], client_for: Any
+) -> None:
+    action = tree[2]
+    client = client_for("contributor")
+    url = reverse("element-cell", args=[action.pk, "percent_complete"])
+    response = client.post(url, {"percent_complete": "30", "version": action.version}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("plan-grid", args=[plan.pk]))
+    assert "Saved 1.1.1." in response.content.decode()
+    action.refresh_from_db()
+    assert action.percent_complete == 30
+    refused = client.post(url, {"percent_complete": "300", "version": action.version}, follow=True)
+    assert "1.1.1:" in refused.content.decode()
+    action.refresh_from_db()
+    assert action.percent_complete == 30
