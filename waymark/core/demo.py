@@ -20,9 +20,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from waymark.core.context import new_request_id, reset_request_id, set_request_id
-from waymark.core.models import Change
 from waymark.core.roles import ROLE_RANK, Role
-from waymark.core.services import record_change, snapshot
+from waymark.core.services import record_create
 from waymark.org.models import Membership, Organisation, Person, Unit
 from waymark.org.services import membership_set, organisation_update, person_invite, unit_create
 from waymark.plans.models import Element, Plan
@@ -1301,13 +1300,7 @@ class _Loader:
             admin.password = self.demo_hash
             admin.save(update_fields=["password"])
             # Nobody could create the first admin through a service; the log says "system".
-            record_change(
-                actor=None,
-                obj=admin,
-                action=Change.Action.CREATE,
-                before=None,
-                after=snapshot(admin),
-            )
+            record_create(actor=None, obj=admin)
             self.created["people"] += 1
         self.people[ADMIN_USERNAME] = admin
         return admin

@@ -74,6 +74,18 @@ def record_change(
     )
 
 
+def record_create(*, actor: Any, obj: models.Model, related: models.Model | None = None) -> Change:
+    """Log the creation of an object with its whole state as "after"."""
+    return record_change(
+        actor=actor,
+        obj=obj,
+        action=Change.Action.CREATE,
+        before=None,
+        after=snapshot(obj),
+        related=related,
+    )
+
+
 def check_version(obj: Any, expected: int | None) -> None:
     """Raise ConflictError when the writer's version is not the stored one."""
     if expected is None:

@@ -26,7 +26,14 @@ from django.utils.translation import gettext as _
 from waymark.core.models import Change
 from waymark.core.permissions import get_access
 from waymark.core.roles import Role
-from waymark.core.services import check_version, record_change, reverting, save_update, snapshot
+from waymark.core.services import (
+    check_version,
+    record_change,
+    record_create,
+    reverting,
+    save_update,
+    snapshot,
+)
 from waymark.org.models import Health, Membership, Organisation, Person, Unit
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -66,9 +73,7 @@ def unit_create(*, actor: Any, name: str, parent: Unit | None = None, short_name
         unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
         unit.depth = (parent.depth + 1) if parent else 0
         unit.save(update_fields=["path", "depth"])
-        record_change(
-            actor=actor, obj=unit, action=Change.Action.CREATE, before=None, after=snapshot(unit)
-        )
+        record_create(actor=actor, obj=unit)
     return unit
 
 
@@ -189,13 +194,7 @@ def person_invite(
         person = Person(username=username, **clean)
         person.set_unusable_password()
         person.save()
-        record_change(
-            actor=actor,
-            obj=person,
-            action=Change.Action.CREATE,
-            before=None,
-            after=snapshot(person),
-        )
+        record_create(actor=actor, obj=person)
         membership_set(actor=actor, person=person, unit=unit, role=role)
         if send:
             transaction.on_commit(lambda: send_invitation(person=person, base_url=base_url))
@@ -271,14 +270,7 @@ def membership_set(*, actor: Any, person: Person, unit: Unit, role: str) -> Memb
         membership = Membership.objects.filter(person=person, unit=unit).first()
         if membership is None:
             membership = Membership.objects.create(person=person, unit=unit, role=role)
-            record_change(
-                actor=actor,
-                obj=membership,
-                action=Change.Action.CREATE,
-                before=None,
-                after=snapshot(membership),
-                related=person,
-            )
+            record_create(actor=actor, obj=membership, related=person)
         elif membership.role != role:
             before = snapshot(membership)
             membership.role = role

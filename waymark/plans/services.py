@@ -20,6 +20,7 @@ from waymark.core.roles import Role
 from waymark.core.services import (
     check_version,
     record_change,
+    record_create,
     restore_batch,
     reverting,
     save_update,
@@ -119,9 +120,7 @@ def plan_create(*, actor: Any, data: dict[str, Any]) -> Plan:
     _apply_plan(plan, data)
     with transaction.atomic():
         plan.save()
-        record_change(
-            actor=actor, obj=plan, action=Change.Action.CREATE, before=None, after=snapshot(plan)
-        )
+        record_create(actor=actor, obj=plan)
     return plan
 
 
@@ -186,9 +185,7 @@ def plan_copy(*, actor: Any, plan: Plan, title: str, shift_years: int = 1) -> Pl
         )
         _apply_plan(new, {})
         new.save()
-        record_change(
-            actor=actor, obj=new, action=Change.Action.CREATE, before=None, after=snapshot(new)
-        )
+        record_create(actor=actor, obj=new)
         source = list(
             Element.objects.filter(plan=plan)
             .order_by("depth", "sort_key")
@@ -429,14 +426,7 @@ def element_create(
             element.contributors.set(contributors)
         renumber(plan)
         element.refresh_from_db()
-        record_change(
-            actor=actor,
-            obj=element,
-            action=Change.Action.CREATE,
-            before=None,
-            after=snapshot(element),
-            related=plan,
-        )
+        record_create(actor=actor, obj=element, related=plan)
     return element
 
 
@@ -570,14 +560,7 @@ def milestone_create(*, actor: Any, element: Element, data: dict[str, Any]) -> M
     _apply_milestone(milestone, data)
     with transaction.atomic():
         milestone.save()
-        record_change(
-            actor=actor,
-            obj=milestone,
-            action=Change.Action.CREATE,
-            before=None,
-            after=snapshot(milestone),
-            related=element,
-        )
+        record_create(actor=actor, obj=milestone, related=element)
     return milestone
 
 

@@ -9,6 +9,7 @@ from waymark.org.models import Health, Person, Unit
 from waymark.org.selectors import units_visible_to
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.selectors import elements_visible_to, plans_visible_to
+from waymark.plans.services import ELEMENT_FIELDS
 
 name_enum(Health, "Health")
 name_enum(Plan.State, "PlanState")
@@ -100,6 +101,7 @@ class ElementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Element
+        # What a person may write is what the service accepts: ELEMENT_FIELDS, one list.
         fields = [
             "id",
             "url",
@@ -109,29 +111,9 @@ class ElementSerializer(serializers.ModelSerializer):
             "depth",
             "tier",
             "position",
-            "title",
-            "description",
-            "state",
             "health",
-            "health_override",
-            "health_override_reason",
             "effective_health",
-            "percent_complete",
-            "priority",
-            "quick_win",
-            "responsible_unit",
-            "lead",
-            "contributors",
-            "start_date",
-            "target_date",
-            "completed_date",
-            "decision_points",
-            "resources_needed",
-            "budget_planned",
-            "budget_spent",
-            "policy_area",
-            "tags",
-            "notes",
+            *ELEMENT_FIELDS,
             "is_overdue",
             "version",
             "created_at",
