@@ -117,3 +117,30 @@ def test_sign_in_page_signs_in(cast: Cast) -> None:
     )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_forgotten_password_is_reset_through_a_link_sent_by_smtp(
+    cast: Cast, smtp_server: list[Any]
+) -> None:
+    client = Client()
+    response = client.post(reverse("password_reset"), {"email": "viewer@example.org"})
+    assert response.status_code == 302
+    assert len(smtp_server) == 1 and smtp_server[0]["To"] == "viewer@example.org"
+    body = smtp_server[0].get_payload(decode=True).decode()
+    link = re.search(r"http://testserver(/account/reset/\S+)", body)
+    assert link, body
+    form_page = client.get(link.group(1), follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "khan-uul-2017-x", "new_password2": "khan-uul-2017-x"},
+    )
+    assert done.status_code == 302
+    assert Client().login(username="viewer", password="khan-uul-2017-x")
+
+
+def test_a_deactivated_person_cannot_sign_in(cast: Cast, client_for: Any) -> None:
+    response = client_for("admin").post(reverse("person-active", args=[cast.viewer.pk]))
+    assert response.status_code == 302
+    cast.viewer.refresh_from_db()
+    assert not cast.viewer.is_active
+    assert not Client().login(username="viewer", password="correct-horse-battery-staple")
