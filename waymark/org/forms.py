@@ -73,6 +73,8 @@ class InviteForm(forms.Form):
 
 
 class PersonForm(forms.Form):
+    version = VersionField()
+
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)

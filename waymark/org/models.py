@@ -112,6 +112,8 @@ class Person(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, blank=True, choices=[("en", "English"), ("mn", "Монгол")]
     )
+    # Bumped by every update through the services, so a stale edit is detected (see check_version).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

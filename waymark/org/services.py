@@ -222,6 +222,7 @@ def person_update(
     access = get_access(actor)
     access.require(actor.pk == person.pk or can_admin_person(actor, person))
     with reverting(person), transaction.atomic():
+        check_version(person, version)
         before = snapshot(person)
         for key, value in _clean_person(data, exclude=person.pk).items():
             setattr(person, key, value)

@@ -318,10 +318,19 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not (person.pk == request.user.pk or can_admin_person(request.user, person)):
         raise PermissionDenied
     fields = ("first_name", "last_name", "display_name", "email", "job_title", "language")
-    form = PersonForm(request.POST or None, initial={f: getattr(person, f) for f in fields})
+    form = PersonForm(
+        request.POST or None,
+        initial={**{f: getattr(person, f) for f in fields}, "version": person.version},
+    )
     if request.method == "POST" and form.is_valid():
         if run_service(
-            form, lambda: person_update(actor=request.user, person=person, data=form.cleaned_data)
+            form,
+            lambda: person_update(
+                actor=request.user,
+                person=person,
+                data={k: v for k, v in form.cleaned_data.items() if k != "version"},
+                version=form.cleaned_data["version"],
+            ),
         ):
             messages.success(request, _("Saved."))
             return redirect("person-detail", person.pk)

@@ -111,8 +111,9 @@ class PersonSerializer(serializers.ModelSerializer):
             "language",
             "is_active",
             "memberships",
+            "version",
         ]
-        read_only_fields = ["username", "is_active"]
+        read_only_fields = ["username", "is_active", "version"]
 
 
 class PersonCreateSerializer(PersonSerializer):
@@ -139,4 +140,9 @@ class PersonCreateSerializer(PersonSerializer):
 class PersonUpdateSerializer(PersonSerializer):
     is_active = serializers.BooleanField(
         required=False, help_text="false deactivates the person (admins of their units)."
+    )
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The version you read; if someone saved since, nothing is written and you get 409.",
     )

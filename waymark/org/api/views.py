@@ -246,8 +246,9 @@ class PersonViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         active = data.pop("is_active", None)
+        version = data.pop("version", None)
         with transaction.atomic():
-            person = person_update(actor=request.user, person=person, data=data)
+            person = person_update(actor=request.user, person=person, data=data, version=version)
             if active is not None and active != person.is_active:
                 person = person_set_active(actor=request.user, person=person, active=active)
         return Response(self._read(person))

@@ -315,3 +315,19 @@ def test_it_lists_people_in_a_fixed_number_of_queries(api, cast: Cast) -> None:
     large = count_queries(client, "/api/v1/people/?limit=1000")
     assert client.get("/api/v1/people/?limit=1000").json()["count"] == 1000
     assert small == large == PEOPLE_LIST_QUERIES
+
+
+def test_a_stale_person_update_gets_409(cast: Cast) -> None:
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=cast.admin).key}")
+    url = f"/api/v1/people/{cast.viewer.pk}/"
+    version = client.get(url).json()["version"]
+    assert (
+        client.patch(url, {"job_title": "Analyst", "version": version}, format="json").status_code
+        == 200
+    )
+    stale = client.patch(url, {"job_title": "Clerk", "version": version}, format="json")
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "conflict"

@@ -455,7 +455,8 @@ def test_it_deactivates_and_reactivates_a_person(cast: Cast) -> None:
     assert row(cast.viewer)["is_active"] is False
     person_set_active(actor=cast.admin, person=cast.viewer, active=True)
     assert row(cast.viewer)["is_active"] is True
-    assert [c.diff for c in changes_of(cast.viewer, Change.Action.UPDATE)] == [
+    diffs = [c.diff for c in changes_of(cast.viewer, Change.Action.UPDATE)]
+    assert [[d for d in diff if d[0] != "version"] for diff in diffs] == [
         [("is_active", True, False)],
         [("is_active", False, True)],
     ]
@@ -631,3 +632,18 @@ def test_only_org_admins_change_the_settings(cast: Cast, who: str) -> None:
     with pytest.raises(PermissionDenied):
         organisation_update(actor=dept_admin, data={"name": "Mine"})
     assert Organisation.get().name == "My organisation"
+
+
+def test_a_stale_edit_of_a_person_is_detected_and_writes_nothing(cast: Cast) -> None:
+    from waymark.core.exceptions import ConflictError
+
+    person = cast.contributor
+    loaded = person.version
+    person_update(actor=cast.admin, person=person, data={"job_title": "Officer"}, version=loaded)
+    stale = Person.objects.get(pk=person.pk)
+    with pytest.raises(ConflictError):
+        person_update(
+            actor=cast.contributor, person=stale, data={"job_title": "Clerk"}, version=loaded
+        )
+    person.refresh_from_db()
+    assert person.job_title == "Officer" and person.version == loaded + 1
