@@ -83,7 +83,7 @@ fmt: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 messages: $(DEV_STAMP)
-	$(BIN)/waymark makemessages -l mn $(I18N_IGNORE)
+	$(BIN)/waymark makemessages -l mn --no-location $(I18N_IGNORE)
 	$(BIN)/waymark compilemessages $(I18N_IGNORE)
 
 clean:

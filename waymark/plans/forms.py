@@ -136,7 +136,10 @@ ELEMENT_FORM_FIELDS = {
         help_text=_("Can show results early; worth doing first."),
     ),
     "percent_complete": lambda: forms.IntegerField(
-        label=_("% complete"), min_value=0, max_value=100
+        # xgettext:no-python-format
+        label=_("% complete"),
+        min_value=0,
+        max_value=100,
     ),
     "health_override": lambda: forms.ChoiceField(
         label=_("Health set by hand"),

@@ -114,6 +114,7 @@ class Element(SoftDeleteModel, VersionedModel):
         _("health override"), max_length=12, choices=Health.choices, blank=True
     )
     health_override_reason = models.TextField(_("reason for the override"), blank=True)
+    # xgettext:no-python-format
     percent_complete = models.PositiveSmallIntegerField(_("% complete"), default=0)
     priority = models.CharField(
         _("priority"), max_length=6, choices=Priority.choices, default=Priority.MEDIUM
