@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 from waymark.core.models import Change
 from waymark.core.permissions import get_access
 from waymark.core.selectors import changes_visible_to, trash_for
-from waymark.org.models import Health
 from waymark.plans.models import Element, Milestone, Plan
-from waymark.plans.selectors import plans_visible_to
+from waymark.plans.selectors import health_counts, plans_visible_to
 from waymark.plans.services import element_restore, milestone_restore, plan_restore
 
 
@@ -65,21 +64,10 @@ def home(request: HttpRequest) -> HttpResponse:
     plans = list(
         plans_visible_to(user).select_related("owner_unit").order_by("-start_date", "title")
     )
-    counts: dict[int, dict[str, int]] = {p.pk: {} for p in plans}
-    rows = (
-        Element.objects.filter(plan__in=[p.pk for p in plans])
-        .values_list("plan_id", "health_override", "health")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for plan_id, override, health, n in rows:
-        key = override or health
-        counts[plan_id][key] = counts[plan_id].get(key, 0) + n
+    counts = health_counts([p.pk for p in plans])
     for p in plans:
-        p.health_counts = [  # type: ignore[attr-defined]
-            (h, counts[p.pk].get(h, 0)) for h in Health.values if counts[p.pk].get(h)
-        ]
-        p.element_total = sum(counts[p.pk].values())  # type: ignore[attr-defined]
+        p.health_counts = counts[p.pk]  # type: ignore[attr-defined]
+        p.element_total = sum(n for _, n in counts[p.pk])  # type: ignore[attr-defined]
     return render(
         request,
         "core/home.html",

@@ -6,7 +6,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import Case, F, IntegerField, OrderBy, Q, QuerySet, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waymark.org.models import Health, Person, Unit
@@ -138,9 +137,7 @@ class ElementFilterSet(django_filters.FilterSet):
     ) -> QuerySet[Element]:
         if value is None:
             return qs
-        overdue = Q(target_date__lt=timezone.localdate()) & ~Q(
-            state__in=[Element.State.COMPLETED, Element.State.CANCELLED]
-        )
+        overdue = Element.overdue_q()
         return qs.filter(overdue) if value else qs.exclude(overdue)
 
     def filter_mine(

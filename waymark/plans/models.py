@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -179,17 +179,26 @@ class Element(SoftDeleteModel, VersionedModel):
 
     @property
     def is_overdue(self) -> bool:
+        """Past its target date and still open (the same rule as `overdue_q`)."""
         return bool(
             self.target_date
             and self.target_date < timezone.localdate()
-            and self.state not in (self.State.COMPLETED, self.State.CANCELLED)
+            and self.state not in CLOSED_STATES
         )
+
+    @staticmethod
+    def overdue_q() -> Q:
+        """`is_overdue` as a query condition."""
+        return Q(target_date__lt=timezone.localdate()) & ~Q(state__in=CLOSED_STATES)
 
     @property
     def budget_remaining(self) -> Decimal | None:
         if self.budget_planned is None:
             return None
         return self.budget_planned - (self.budget_spent or Decimal(0))
+
+
+CLOSED_STATES = (Element.State.COMPLETED, Element.State.CANCELLED)
 
 
 class Milestone(SoftDeleteModel, VersionedModel):
@@ -214,7 +223,3 @@ class Milestone(SoftDeleteModel, VersionedModel):
     @property
     def is_overdue(self) -> bool:
         return bool(self.due_date and not self.done_date and self.due_date < timezone.localdate())
-
-
-def today() -> datetime.date:
-    return timezone.localdate()

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from waymark.core.permissions import get_access
 from waymark.core.roles import Role
+from waymark.org.models import Health
 from waymark.plans.models import Element, Milestone, Plan
 
 
@@ -69,18 +70,30 @@ def grid_totals(queryset: QuerySet[Element]) -> dict[str, Any]:
     )
 
 
+def health_counts(plan_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """For each plan, how many elements show each health (the override when there is one),
+    in the order health is listed everywhere; healths with no element are left out. One query."""
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in plan_ids}
+    rows = (
+        Element.objects.filter(plan__in=plan_ids)
+        .values_list("plan_id", "health_override", "health")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for plan_id, override, health, n in rows:
+        shown = override or health
+        counts[plan_id][shown] = counts[plan_id].get(shown, 0) + n
+    return {pk: [(h, by[h]) for h in Health.values if by.get(h)] for pk, by in counts.items()}
+
+
 def plan_summary(plan: Plan) -> dict[str, Any]:
-    """Counts per state and health, and budget totals, for the plan page (two queries)."""
+    """Counts per state and health, overdue, and budget totals, for the plan page (3 queries)."""
     elements = Element.objects.filter(plan=plan)
     by_state = dict(elements.values_list("state").annotate(n=Count("id")).order_by())
-    health_rows = (
-        elements.values_list("health_override", "health").annotate(n=Count("id")).order_by()
-    )
-    by_health: dict[str, int] = {}
-    for override, health, n in health_rows:
-        key = override or health
-        by_health[key] = by_health.get(key, 0) + n
     totals = elements.aggregate(
-        total=Count("id"), planned=Sum("budget_planned"), spent=Sum("budget_spent")
+        total=Count("id"),
+        overdue=Count("id", filter=Element.overdue_q()),
+        planned=Sum("budget_planned"),
+        spent=Sum("budget_spent"),
     )
-    return {"by_state": by_state, "by_health": by_health, **totals}
+    return {"by_state": by_state, "health_counts": health_counts([plan.pk])[plan.pk], **totals}

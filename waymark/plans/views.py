@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from waymark.core.forms import run_service
 from waymark.core.permissions import get_access, visible_or_404
 from waymark.core.selectors import history_for
-from waymark.org.models import Health, Person, Unit
+from waymark.org.models import Person, Unit
 from waymark.plans.filters import ElementFilterSet
 from waymark.plans.forms import (
     CELL_FIELDS,
@@ -130,14 +130,8 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Element.objects.filter(plan=plan, depth__lte=2).select_related("responsible_unit", "lead")
     )
     total = summary["total"] or 0
-    health_counts = [
-        (h, summary["by_health"].get(h, 0)) for h in Health.values if summary["by_health"].get(h)
-    ]
     state_counts = [(v, label, summary["by_state"].get(v, 0)) for v, label in Element.State.choices]
     completed = summary["by_state"].get(Element.State.COMPLETED, 0)
-    overdue = ElementFilterSet(
-        {"overdue": True}, queryset=Element.objects.filter(plan=plan)
-    ).qs.count()
     return render(
         request,
         "plans/plan_detail.html",
@@ -145,10 +139,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan,
             "summary": summary,
             "outline": outline,
-            "health_counts": health_counts,
+            "health_counts": summary["health_counts"],
             "state_counts": state_counts,
             "completed_pct": round(100 * completed / total) if total else 0,
-            "overdue": overdue,
+            "overdue": summary["overdue"],
             "can_manage": can_manage_plan(request.user, plan),
             "history": history_for(plan, limit=15),
             "history_model": "plan",
@@ -243,7 +237,7 @@ def plan_grid(request: HttpRequest, pk: int) -> HttpResponse:
         request.GET or None, queryset=Element.objects.filter(plan=plan), request=request
     )
     # The grid's pickers offer what this plan uses, not every unit and person of the organisation.
-    filterset.filters["unit"].queryset = Unit.objects.filter(archived_at__isnull=True)
+    filterset.filters["unit"].queryset = Unit.objects.filter(elements__plan=plan).distinct()
     filterset.filters["lead"].queryset = Person.objects.filter(led_elements__plan=plan).distinct()
     rows = filterset.qs if filterset.is_bound else Element.objects.filter(plan=plan)
     totals = grid_totals(rows)
