@@ -12,10 +12,6 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     ADMIN = "admin", _("Admin")
 
-    @property
-    def rank(self) -> int:
-        return ROLE_RANK[self.value]
-
 
 ROLE_RANK = {"viewer": 1, "contributor": 2, "manager": 3, "admin": 4}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -116,18 +116,6 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
-
-
-@register.filter
-def number(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    return format_decimal(value, locale=_locale())
-
-
-@register.filter
-def get_item(mapping: dict[str, Any], key: str) -> Any:
-    return (mapping or {}).get(key)
 
 
 @register.filter
