@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,7 +47,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def record_change(
+def _change(
     *,
     actor: Any,
     obj: models.Model,
@@ -57,8 +57,9 @@ def record_change(
     related: models.Model | None = None,
     batch: uuid.UUID | None = None,
 ) -> Change:
+    """An unsaved change entry: who (and which request) did what to which object."""
     actor_obj = actor if getattr(actor, "pk", None) else None
-    return Change.objects.create(
+    return Change(
         actor=actor_obj,
         actor_name=(actor_obj.get_username() if actor_obj else "system"),
         request_id=get_request_id(),
@@ -74,6 +75,29 @@ def record_change(
     )
 
 
+def record_change(
+    *,
+    actor: Any,
+    obj: models.Model,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    related: models.Model | None = None,
+    batch: uuid.UUID | None = None,
+) -> Change:
+    change = _change(
+        actor=actor,
+        obj=obj,
+        action=action,
+        before=before,
+        after=after,
+        related=related,
+        batch=batch,
+    )
+    change.save()
+    return change
+
+
 def record_create(*, actor: Any, obj: models.Model, related: models.Model | None = None) -> Change:
     """Log the creation of an object with its whole state as "after"."""
     return record_change(
@@ -83,6 +107,24 @@ def record_create(*, actor: Any, obj: models.Model, related: models.Model | None
         before=None,
         after=snapshot(obj),
         related=related,
+    )
+
+
+def record_creates(*, actor: Any, created: Sequence[tuple[models.Model, models.Model | None]]) -> None:
+    """Log the creation of many (object, related object) pairs in a few inserts."""
+    Change.objects.bulk_create(
+        [
+            _change(
+                actor=actor,
+                obj=obj,
+                action=Change.Action.CREATE,
+                before=None,
+                after=snapshot(obj),
+                related=related,
+            )
+            for obj, related in created
+        ],
+        batch_size=500,
     )
 
 

@@ -7,7 +7,6 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
@@ -21,6 +20,7 @@ from waymark.core.services import (
     check_version,
     record_change,
     record_create,
+    record_creates,
     restore_batch,
     reverting,
     save_update,
@@ -225,37 +225,8 @@ def plan_copy(*, actor: Any, plan: Plan, title: str, shift_years: int = 1) -> Pl
                     element=copy, title=m.title, due_date=_shift(m.due_date, shift_years)
                 )
                 created.append((milestone, copy))
-        _log_bulk_creates(actor, created)
+        record_creates(actor=actor, created=created)
     return new
-
-
-def _log_bulk_creates(actor: Any, created: list[tuple[models.Model, models.Model]]) -> None:
-    """Log the creation of many (object, related object) pairs in one insert."""
-    from waymark.core.context import get_request_id
-
-    if not created:
-        return
-    actor_obj = actor if getattr(actor, "pk", None) else None
-    request_id = get_request_id()
-    Change.objects.bulk_create(
-        [
-            Change(
-                actor=actor_obj,
-                actor_name=actor_obj.get_username() if actor_obj else "system",
-                request_id=request_id,
-                action=Change.Action.CREATE,
-                object_type=ContentType.objects.get_for_model(obj),
-                object_id=obj.pk,
-                object_repr=str(obj)[:300],
-                related_type=ContentType.objects.get_for_model(related),
-                related_id=related.pk,
-                before=None,
-                after=snapshot(obj),
-            )
-            for obj, related in created
-        ],
-        batch_size=500,
-    )
 
 
 def plan_delete(*, actor: Any, plan: Plan) -> None:
