@@ -2,26 +2,93 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model, Q, QuerySet
 
 from waymark.core.models import Change
 from waymark.core.permissions import get_access
 from waymark.core.roles import Role
 
+HIDDEN_CHANGE_FIELDS = {"version", "sort_key", "depth", "position", "path", "deletion_batch"}
+
 
 def history_for(obj: Any, limit: int = 50) -> list[Change]:
-    """Changes to the object and to the things that belong to it (an element's milestones)."""
+    """Changes to the object and to the things that belong to it (an element's milestones),
+    newest first, each update described in words (see `describe`)."""
     ct = ContentType.objects.get_for_model(obj)
-    return list(
+    changes = list(
         Change.objects.filter(
             Q(object_type=ct, object_id=obj.pk) | Q(related_type=ct, related_id=obj.pk)
         )
         .select_related("actor", "object_type")
         .order_by("-time", "-id")[:limit]
     )
+    return describe(changes)
+
+
+def describe(changes: list[Change]) -> list[Change]:
+    """Give each update `rows` of (field label, before, after) in words a reader knows: choice
+    labels instead of codes, names instead of ids (one query per related model, whatever the
+    number of changes)."""
+    wanted: dict[type[Model], set[Any]] = defaultdict(set)
+    plans: list[tuple[Change, list[tuple[str, Any, Any, Any]]]] = []
+    for change in changes:
+        model = change.object_type.model_class()
+        fields = []
+        for name, old, new in change.diff if change.action == Change.Action.UPDATE else []:
+            if name in HIDDEN_CHANGE_FIELDS:
+                continue
+            field = _field(model, name)
+            target = getattr(field, "related_model", None) if field is not None else None
+            if target is not None:
+                for value in (old, new):
+                    wanted[target].update(value if isinstance(value, list) else [value])
+            fields.append((name, field, old, new))
+        plans.append((change, fields))
+    names = {
+        target: {pk: str(o) for pk, o in target._base_manager.in_bulk(ids - {None}).items()}
+        for target, ids in wanted.items()
+    }
+    for change, fields in plans:
+        rows = []
+        for name, field, old, new in fields:
+            label = str(getattr(field, "verbose_name", name))
+            target = getattr(field, "related_model", None) if field is not None else None
+            choices = dict(getattr(field, "flatchoices", None) or []) if field is not None else {}
+            if target is not None:
+                old, new = _named(old, names[target]), _named(new, names[target])
+            elif choices:
+                old, new = choices.get(old, old), choices.get(new, new)
+            rows.append((label, _text(old), _text(new)))
+        change.rows = rows  # type: ignore[attr-defined]
+    return changes
+
+
+def _field(model: type[Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _named(value: Any, names: dict[Any, str]) -> Any:
+    if isinstance(value, list):
+        return [names.get(v, v) for v in value]
+    return names.get(value, value)
+
+
+def _text(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def changes_visible_to(person: Any) -> QuerySet[Change]:

@@ -84,40 +84,6 @@ def money(context: template.Context, amount: Decimal | None, currency: str = "")
 CURRENCY_SYMBOLS = {"MNT": "₮"}  # CLDR's English data writes "MNT"; readers expect the sign
 
 
-HIDDEN_CHANGE_FIELDS = {"version", "sort_key", "depth", "position", "path", "deletion_batch"}
-
-
-@register.simple_tag
-def change_rows(change: Any) -> list[tuple[str, str, str]]:
-    """(field label, before, after) of an update, in words a reader knows."""
-    model = change.object_type.model_class()
-    rows = []
-    for name, old, new in change.diff:
-        if name in HIDDEN_CHANGE_FIELDS:
-            continue
-        label, old_text, new_text = name, old, new
-        if model is not None:
-            try:
-                field = model._meta.get_field(name)
-            except Exception:
-                field = None
-            if field is not None:
-                label = str(getattr(field, "verbose_name", name))
-                choices = dict(getattr(field, "flatchoices", None) or [])
-                if choices:
-                    old_text, new_text = choices.get(old, old), choices.get(new, new)
-        rows.append((label, _text(old_text), _text(new_text)))
-    return rows
-
-
-def _text(value: Any) -> str:
-    if value in (None, "", []):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 @register.filter
 def percent_of(part: Any, whole: Any) -> float:
     try:

@@ -272,3 +272,23 @@ def test_a_cell_posted_without_javascript_saves_and_returns_to_the_grid(
     assert "1.1.1:" in refused.content.decode()
     action.refresh_from_db()
     assert action.percent_complete == 30
+
+
+def test_the_history_names_units_people_and_states_instead_of_ids_and_codes(
+    cast: Cast, tree: tuple[Element, Element, Element], client_for: Any
+) -> None:
+    from waymark.core.testing import make_person
+    from waymark.plans.services import element_update
+
+    action = tree[2]
+    colleague = make_person("saraa", cast.other, "contributor")
+    element_update(
+        actor=cast.admin,
+        element=action,
+        data={"responsible_unit": cast.other, "lead": colleague, "state": "in_progress"},
+    )
+    html = client_for("admin").get(reverse("element-detail", args=[action.pk])).content.decode()
+    history = html[html.index("History") :]
+    assert "Department of Administration</del> → <ins>Finance Department" in history
+    assert "Contributor</del> → <ins>Saraa" in history
+    assert "Not started</del> → <ins>In progress" in history
