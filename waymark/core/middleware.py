@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from waymark.core.context import new_request_id, reset_request_id, set_request_id
 
@@ -39,11 +41,7 @@ class OrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        import zoneinfo
-
-        from django.utils import timezone
-
-        from waymark.org.models import Organisation
+        from waymark.org.models import Organisation  # models load after the middleware module
 
         org = Organisation.get()
         request.organisation = org  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -238,7 +238,9 @@ def plan_grid(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # The grid's pickers offer what this plan uses, not every unit and person of the organisation.
     filterset.filters["unit"].queryset = Unit.objects.filter(elements__plan=plan).distinct()
-    filterset.filters["lead"].queryset = Person.objects.filter(led_elements__plan=plan).distinct()
+    filterset.filters["lead"].queryset = Person.objects.filter(
+        Q(led_elements__plan=plan) | Q(contributed_elements__plan=plan)
+    ).distinct()
     rows = filterset.qs if filterset.is_bound else Element.objects.filter(plan=plan)
     totals = grid_totals(rows)
     page = Paginator(grid_rows(rows), GRID_PAGE_SIZE).get_page(request.GET.get("page"))
