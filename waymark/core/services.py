@@ -110,7 +110,9 @@ def record_create(*, actor: Any, obj: models.Model, related: models.Model | None
     )
 
 
-def record_creates(*, actor: Any, created: Sequence[tuple[models.Model, models.Model | None]]) -> None:
+def record_creates(
+    *, actor: Any, created: Sequence[tuple[models.Model, models.Model | None]]
+) -> None:
     """Log the creation of many (object, related object) pairs in a few inserts."""
     Change.objects.bulk_create(
         [
