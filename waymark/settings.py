@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "waymark.core",
     "waymark.org",
     "waymark.plans",
+    "waymark.indicators",
 ]
 
 MIDDLEWARE = [

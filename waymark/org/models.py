@@ -44,6 +44,11 @@ class Organisation(VersionedModel):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Ulaanbaatar")
     # {"on_track": {"label": "On track", "colour": "#1a7f37"}, ...}; empty label = default word.
     health_styles = models.JSONField(_("health labels and colours"), default=dict, blank=True)
+    # Indicator data: days after a period ends during which it still accepts data.
+    grace_days = models.PositiveSmallIntegerField(_("grace days after a period ends"), default=10)
+    allow_self_approval = models.BooleanField(
+        _("people may approve their own submissions"), default=False
+    )
 
     class Meta:
         verbose_name = _("organisation")
