@@ -203,14 +203,17 @@ def parse_measurement_value(indicator: Indicator, data: dict[str, Any]) -> dict[
                     "value": _(
                         "The numerator (%(n)s) cannot be larger than the denominator (%(d)s)."
                     )
-                    % {"n": _plain(numerator), "d": _plain(denominator)}
+                    % {"n": plain_number(numerator), "d": plain_number(denominator)}
                 }
             )
         return {"value": numerator, "denominator": denominator, "text": ""}
     return {"value": parse_amount(raw, "value"), "denominator": None, "text": ""}
 
 
-def _plain(amount: Decimal) -> str:
+def plain_number(amount: Decimal | None) -> str:
+    """An amount as a person types it: 1250, 12.5 (no exponent, no trailing zeros)."""
+    if amount is None:
+        return ""
     text = f"{amount:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -588,14 +591,14 @@ def _clean_breakdown(indicator: Indicator, raw: Any) -> dict[str, dict[str, dict
             value = parse_amount(cell.get("value"), field, allow_negative=False)
             if value is None:
                 continue
-            entry = {"value": _plain(value)}
+            entry = {"value": plain_number(value)}
             if indicator.is_ratio:
                 denominator = parse_amount(cell.get("denominator"), field, allow_negative=False)
                 if denominator is None or denominator == 0:
                     raise ValidationError(
                         {field: _("Give each category of a percentage its denominator.")}
                     )
-                entry["denominator"] = _plain(denominator)
+                entry["denominator"] = plain_number(denominator)
             clean.setdefault(name, {})[category] = entry
     return clean
 

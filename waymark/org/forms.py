@@ -123,6 +123,15 @@ class OrganisationForm(forms.Form):
     time_zone = forms.CharField(
         label=_("Time zone"), max_length=64, help_text=_("e.g. Asia/Ulaanbaatar")
     )
+    grace_days = forms.IntegerField(
+        label=_("Grace days for indicator data"),
+        min_value=0,
+        max_value=365,
+        help_text=_("Days after a period ends during which late data is still accepted."),
+    )
+    allow_self_approval = forms.BooleanField(
+        label=_("People may approve the data they submitted themselves"), required=False
+    )
     version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -164,7 +173,14 @@ class OrganisationForm(forms.Form):
     def service_data(self) -> dict[str, Any]:
         data = {
             k: self.cleaned_data[k]
-            for k in ("name", "default_currency", "fiscal_year_start_month", "time_zone")
+            for k in (
+                "name",
+                "default_currency",
+                "fiscal_year_start_month",
+                "time_zone",
+                "grace_days",
+                "allow_self_approval",
+            )
         }
         if self.cleaned_data.get("logo"):
             data["logo"] = self.cleaned_data["logo"]

@@ -332,6 +332,13 @@ def organisation_update(
             if data["time_zone"] not in zoneinfo.available_timezones():
                 raise ValidationError({"time_zone": _("Unknown time zone.")})
             org.time_zone = data["time_zone"]
+        if "grace_days" in data:
+            days = data["grace_days"]
+            if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 365:
+                raise ValidationError({"grace_days": _("Enter a number of days from 0 to 365.")})
+            org.grace_days = days
+        if "allow_self_approval" in data:
+            org.allow_self_approval = bool(data["allow_self_approval"])
         if "health_styles" in data:
             org.health_styles = _clean_health_styles(data["health_styles"])
         if "logo" in data:

@@ -367,6 +367,8 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         "default_currency": org.default_currency,
         "fiscal_year_start_month": org.fiscal_year_start_month,
         "time_zone": org.time_zone,
+        "grace_days": org.grace_days,
+        "allow_self_approval": org.allow_self_approval,
         "version": org.version,
     }
     for key in Health.values:

@@ -355,6 +355,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": ancestors,
             "milestones": list(element.milestones.all()),
             "contributors": list(element.contributors.all()),
+            "indicators": list(element.indicators.all()),
             "can_edit": can_edit_element(request.user, element),
             "can_manage": can_manage_plan(request.user, element.plan),
             "can_add_child": element.depth < len(element.plan.tiers),
