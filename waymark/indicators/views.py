@@ -751,7 +751,13 @@ def plan_iptt(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "indicators/iptt.html",
-        {"plan": plan, "table": table, "form": form, "query": request.GET.urlencode()},
+        {
+            "plan": plan,
+            "table": table,
+            "form": form,
+            "query": request.GET.urlencode(),
+            "frequency_label": dict(Indicator.Frequency.choices).get(table.frequency, ""),
+        },
     )
 
 
