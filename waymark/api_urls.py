@@ -9,6 +9,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from waymark.core.api_views import ChangeViewSet
+from waymark.indicators.api.views import (
+    DimensionViewSet,
+    IndicatorViewSet,
+    MeasurementViewSet,
+    PeriodViewSet,
+    TargetViewSet,
+)
 from waymark.org.api.views import PersonViewSet, UnitViewSet
 from waymark.plans.api.views import ElementViewSet, MilestoneViewSet, PlanViewSet
 
@@ -18,6 +25,11 @@ router.register("people", PersonViewSet, basename="api-person")
 router.register("plans", PlanViewSet, basename="api-plan")
 router.register("elements", ElementViewSet, basename="api-element")
 router.register("milestones", MilestoneViewSet, basename="api-milestone")
+router.register("indicators", IndicatorViewSet, basename="api-indicator")
+router.register("periods", PeriodViewSet, basename="api-period")
+router.register("targets", TargetViewSet, basename="api-target")
+router.register("measurements", MeasurementViewSet, basename="api-measurement")
+router.register("dimensions", DimensionViewSet, basename="api-dimension")
 router.register("changes", ChangeViewSet, basename="api-change")
 
 urlpatterns = [

@@ -15,7 +15,19 @@ from waymark.plans.models import Element, Plan
 from waymark.plans.services import element_update
 
 Tree = tuple[Element, Element, Element]
-RESOURCES = ["units", "people", "plans", "elements", "milestones", "changes"]
+RESOURCES = [
+    "units",
+    "people",
+    "plans",
+    "elements",
+    "milestones",
+    "indicators",
+    "periods",
+    "targets",
+    "measurements",
+    "dimensions",
+    "changes",
+]
 
 
 @pytest.fixture

@@ -8,16 +8,26 @@ not open write forms (403), and anonymous visitors are sent to sign in (302) or 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from waymark.core.models import Change
 from waymark.core.testing import Cast
+from waymark.indicators.models import Period
+from waymark.indicators.services import (
+    dimension_save,
+    indicator_create,
+    measurement_save,
+    period_unlock,
+    targets_set,
+)
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.services import milestone_create
 
@@ -55,6 +65,11 @@ UNIT: Kwargs = lambda o: {"pk": o["unit"].pk}  # noqa: E731
 PERSON: Kwargs = lambda o: {"pk": o["person"].pk}  # noqa: E731
 MEMBERSHIP: Kwargs = lambda o: {"pk": o["membership"].pk}  # noqa: E731
 CHANGE: Kwargs = lambda o: {"pk": o["change"].pk}  # noqa: E731
+INDICATOR: Kwargs = lambda o: {"pk": o["indicator"].pk}  # noqa: E731
+PERIOD: Kwargs = lambda o: {"pk": o["period"].pk}  # noqa: E731
+TARGET: Kwargs = lambda o: {"pk": o["target"].pk}  # noqa: E731
+MEASUREMENT: Kwargs = lambda o: {"pk": o["measurement"].pk}  # noqa: E731
+DIMENSION: Kwargs = lambda o: {"pk": o["dimension"].pk}  # noqa: E731
 
 EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     # core
@@ -128,6 +143,21 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "api-element-move": (ELEMENT, API_POST_ONLY),
     "api-milestone-list": (NONE, API_LIST),
     "api-milestone-detail": (MILESTONE, API_DEPT_READ),
+    "api-indicator-list": (NONE, API_LIST),
+    "api-indicator-detail": (INDICATOR, API_DEPT_READ),
+    "api-period-list": (NONE, API_LIST),
+    "api-period-detail": (PERIOD, API_DEPT_READ),
+    "api-period-unlock": (PERIOD, API_POST_ONLY),
+    "api-period-lock": (PERIOD, API_POST_ONLY),
+    "api-target-list": (NONE, API_LIST),
+    "api-target-detail": (TARGET, API_DEPT_READ),
+    "api-measurement-list": (NONE, API_LIST),
+    "api-measurement-detail": (MEASUREMENT, API_DEPT_READ),
+    "api-measurement-submit": (MEASUREMENT, API_POST_ONLY),
+    "api-measurement-approve": (MEASUREMENT, API_POST_ONLY),
+    "api-measurement-return": (MEASUREMENT, API_POST_ONLY),
+    "api-dimension-list": (NONE, API_LIST),
+    "api-dimension-detail": (DIMENSION, API_LIST),  # organisation-wide, no data of a unit
     "api-change-list": (NONE, _row(200, 403, 403, 403, 403, 401)),
     "api-change-detail": (CHANGE, _row(200, 403, 403, 403, 403, 401)),
 }
@@ -164,6 +194,25 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
     milestone: Milestone = milestone_create(
         actor=cast.admin, element=action, data={"title": "Report"}
     )
+    dimension = dimension_save(actor=cast.admin, name="Sex", categories=["Female", "Male"])
+    indicator = indicator_create(
+        actor=cast.admin,
+        plan=plan,
+        data={"code": "1.a", "title": "Officials trained", "elements": [action]},
+    )
+    period = Period.objects.filter(plan=plan, frequency=indicator.frequency).first()
+    assert period is not None
+    (target,) = targets_set(actor=cast.admin, indicator=indicator, targets={period: 40})
+    # The plan's periods (2017) are locked: open one to enter a value.
+    period_unlock(
+        actor=cast.admin,
+        period=period,
+        until=timezone.now() + datetime.timedelta(days=1),
+        reason="Late census data",
+    )
+    measurement = measurement_save(
+        actor=cast.admin, indicator=indicator, period=period, unit=cast.dept, data={"value": 12}
+    )
     return {
         "plan": plan,
         "element": action,
@@ -174,6 +223,11 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
         "change": Change.objects.filter(
             object_type=ContentType.objects.get_for_model(Element), object_id=action.pk
         ).first(),
+        "indicator": indicator,
+        "period": period,
+        "target": target,
+        "measurement": measurement,
+        "dimension": dimension,
     }
 
 
