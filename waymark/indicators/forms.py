@@ -252,10 +252,11 @@ class MeasurementForm(forms.Form):
                     widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 )
                 if indicator.is_ratio:
+                    label = _("%(category)s: denominator") % {"category": category}
                     self.fields[self.breakdown_name(dimension, category, "d")] = forms.CharField(
-                        label=_("%(category)s: denominator") % {"category": category},
+                        label=label,
                         required=False,
-                        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                        widget=forms.TextInput(attrs={"inputmode": "decimal", "aria-label": label}),
                     )
 
     @staticmethod

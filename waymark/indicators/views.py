@@ -323,10 +323,13 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transitions = list(
         Transition.objects.filter(measurement__indicator=indicator)
         .select_related("actor", "measurement__period", "measurement__unit")
-        .order_by("-time", "-id")[:30]
+        .order_by("-time", "-id")[:12]
     )
+    # Changes of a value already set (first settings are not revisions worth a reader's time).
     revisions = list(
-        Revision.objects.filter(indicator=indicator).select_related("actor", "period")[:30]
+        Revision.objects.filter(indicator=indicator)
+        .exclude(old_value__isnull=True, reason="")
+        .select_related("actor", "period")[:12]
     )
     access = get_access(request.user)
     return render(
@@ -350,7 +353,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage_indicator(request.user, indicator),
             "can_unlock": access.has(indicator.plan.owner_unit, Role.ADMIN),
             "enter_units": [u for u in units if can_enter(request.user, indicator, u)],
-            "history": history_for(indicator, limit=20),
+            "history": history_for(indicator, limit=8),
             "history_model": "indicator",
             "grace_days": org.grace_days,
         },
