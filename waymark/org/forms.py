@@ -125,6 +125,7 @@ class OrganisationForm(forms.Form):
     )
     grace_days = forms.IntegerField(
         label=_("Grace days for indicator data"),
+        required=False,
         min_value=0,
         max_value=365,
         help_text=_("Days after a period ends during which late data is still accepted."),
@@ -178,10 +179,11 @@ class OrganisationForm(forms.Form):
                 "default_currency",
                 "fiscal_year_start_month",
                 "time_zone",
-                "grace_days",
                 "allow_self_approval",
             )
         }
+        if self.cleaned_data.get("grace_days") is not None:
+            data["grace_days"] = self.cleaned_data["grace_days"]
         if self.cleaned_data.get("logo"):
             data["logo"] = self.cleaned_data["logo"]
         data["health_styles"] = {
