@@ -148,7 +148,9 @@ def data_owed_by(person: Any, *, today: datetime.date | None = None) -> list[Due
         "plan__owner_unit__", Role.CONTRIBUTOR
     )
     indicators = list(
-        indicators_visible_to(person)
+        # Not only indicators of plans the person sees: a contributor of a reporting unit (a
+        # soum reporting on the aimag's plan) owes its value without seeing the owner's plans.
+        Indicator.objects.filter(plan__deleted_at__isnull=True)
         .filter(mine | units_q | owner_q, calculation="")
         .exclude(plan__state=Plan.State.ARCHIVED)
         .exclude(measure_type="")
@@ -391,7 +393,7 @@ def _calculated(
     if indicator.calculation == Indicator.Calculation.SUM:
         return Value(numerator)
     denominator = amount([c.pk for c in indicator.denominator_of.all()])
-    if denominator is None:
+    if denominator is None or denominator < 0:  # a negative total makes no ratio
         return None
     return Value(numerator, denominator)
 

@@ -176,7 +176,7 @@ def parse_measurement_value(indicator: Indicator, data: dict[str, Any]) -> dict[
             return {"value": Decimal(levels.index(text) + 1), "denominator": None, "text": ""}
         try:
             level = int(Decimal(text))
-        except (InvalidOperation, ValueError):
+        except (InvalidOperation, ValueError, OverflowError):  # "abc", "NaN", "Infinity"
             level = 0
         if not 1 <= level <= len(levels) or Decimal(text) != level:
             raise ValidationError(
@@ -308,7 +308,10 @@ def _validate_indicator_links(indicator: Indicator, m2m: dict[str, list[Any]]) -
         if not isinstance(element, Element) or element.plan_id != indicator.plan_id:
             raise ValidationError({"elements": _("Choose elements of this indicator's plan.")})
     for key in ("numerator_of", "denominator_of"):
-        for other in m2m.get(key, []):
+        components = m2m.get(key)
+        if components is None and indicator.pk and indicator.calculation:
+            components = list(getattr(indicator, key).all())  # a new frequency must match them
+        for other in components or []:
             if other.plan_id != indicator.plan_id or (indicator.pk and other.pk == indicator.pk):
                 raise ValidationError(
                     {key: _("A calculation uses other indicators of the same plan.")}
@@ -633,10 +636,17 @@ def _require_open(period: Period, org: Organisation) -> None:
         )
 
 
-def _transition(measurement: Measurement, to: str, actor: Any, reason: str = "") -> None:
+def _transition(
+    measurement: Measurement,
+    to: str,
+    actor: Any,
+    reason: str = "",
+    *,
+    from_status: str | None = None,
+) -> None:
     Transition.objects.create(
         measurement=measurement,
-        from_status=measurement.status if measurement.pk else "",
+        from_status=measurement.status if from_status is None else from_status,
         to_status=to,
         actor=actor if getattr(actor, "pk", None) else None,
         reason=reason,
@@ -718,7 +728,7 @@ def measurement_save(
                 measurement.breakdown = _clean_breakdown(indicator, data["breakdown"])
             if creating:
                 measurement.save()
-                _transition(measurement, Measurement.Status.DRAFT, actor)
+                _transition(measurement, Measurement.Status.DRAFT, actor, from_status="")
                 record_create(actor=actor, obj=measurement, related=indicator)
             else:
                 save_update(actor=actor, obj=measurement, before=before, related=indicator)
@@ -891,6 +901,11 @@ def dimension_save(
     clean = [c.strip() for c in categories if c and c.strip()]
     if len(clean) < 2:
         raise ValidationError({"categories": _("Give at least two categories.")})
+    taken = Dimension.objects.filter(name=name)
+    if dimension is not None:
+        taken = taken.exclude(pk=dimension.pk)
+    if taken.exists():
+        raise ValidationError({"name": _("Another dimension is called %s.") % name})
     with transaction.atomic():
         if dimension is None:
             dimension = Dimension.objects.create(name=name, categories=clean)
