@@ -329,7 +329,7 @@ def _combined_actual(indicator: Indicator, parts: list[selectors.PeriodFigures])
             if measurement.status == Measurement.Status.APPROVED and value is not None:
                 observations.append(Observation(unit_id, part.period.end, value))
     return aggregation.over_time(
-        observations, Aggregation(indicator.aggregation), cumulative=indicator.cumulative
+        observations, selectors.rule_over_time(indicator), cumulative=indicator.cumulative
     )
 
 

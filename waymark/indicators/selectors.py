@@ -32,20 +32,38 @@ from waymark.plans.selectors import can_manage_plan, can_view_plan, plans_visibl
 
 
 # -- access ----------------------------------------------------------------------------------
+def _reporting_q(person: Any) -> Q:
+    """Indicators the person reports: as a data owner, or through a role in a reporting unit."""
+    return Q(data_owners=person) | get_access(person).unit_q("reporting_units__")
+
+
 def indicators_visible_to(person: Any) -> QuerySet[Indicator]:
-    return Indicator.objects.filter(
-        plan__in=plans_visible_to(person), plan__deleted_at__isnull=True
-    )
+    """Indicators of the plans the person sees, and those the person reports (a soum that
+    reports on the aimag's plan sees the indicator it reports, not the rest of the plan)."""
+    access = get_access(person)
+    if not access.authenticated:
+        return Indicator.objects.none()
+    live = Indicator.objects.filter(plan__deleted_at__isnull=True)
+    if access.is_superuser:
+        return live
+    reported = Indicator.objects.filter(_reporting_q(person)).values("pk")
+    return live.filter(Q(plan__in=plans_visible_to(person)) | Q(pk__in=reported))
 
 
 def periods_visible_to(person: Any) -> QuerySet[Period]:
-    return Period.objects.filter(plan__in=plans_visible_to(person), plan__deleted_at__isnull=True)
+    plans = indicators_visible_to(person).values("plan_id")
+    return Period.objects.filter(
+        Q(plan__in=plans_visible_to(person)) | Q(plan__in=plans), plan__deleted_at__isnull=True
+    )
 
 
 def measurements_visible_to(person: Any) -> QuerySet[Measurement]:
-    return Measurement.objects.filter(
-        indicator__in=indicators_visible_to(person), indicator__deleted_at__isnull=True
-    )
+    """Every value of the indicators of visible plans; of an indicator the person only reports,
+    the values of the person's own units."""
+    access = get_access(person)
+    whole = Q(indicator__plan__in=plans_visible_to(person))
+    own = Q(indicator__in=indicators_visible_to(person)) & access.unit_q("unit__")
+    return Measurement.objects.filter(whole | own, indicator__deleted_at__isnull=True)
 
 
 def targets_visible_to(person: Any) -> QuerySet[Target]:
@@ -55,7 +73,26 @@ def targets_visible_to(person: Any) -> QuerySet[Target]:
 
 
 def can_view_indicator(person: Any, indicator: Indicator) -> bool:
-    return can_view_plan(person, indicator.plan)
+    if can_view_plan(person, indicator.plan):
+        return True
+    return reports(person, indicator)
+
+
+def reports(person: Any, indicator: Indicator) -> bool:
+    """A data owner of the indicator, or someone with a role in one of its reporting units."""
+    access = get_access(person)
+    if not access.authenticated:
+        return False
+    if person.pk in _data_owner_ids(indicator):
+        return True
+    return any(access.has(unit, Role.VIEWER) for unit in indicator.reporting_units.all())
+
+
+def can_view_measurement(person: Any, measurement: Measurement) -> bool:
+    indicator = measurement.indicator
+    if can_view_plan(person, indicator.plan):
+        return True
+    return reports(person, indicator) and get_access(person).has(measurement.unit, Role.VIEWER)
 
 
 def can_manage_indicator(person: Any, indicator: Indicator) -> bool:
@@ -84,16 +121,26 @@ def can_enter(person: Any, indicator: Indicator, unit: Unit) -> bool:
     return person.pk in _data_owner_ids(indicator) or access.has(unit, Role.CONTRIBUTOR)
 
 
-def can_review(person: Any, measurement: Measurement, *, org: Organisation | None = None) -> bool:
-    """Approve or return the measurement (a manager, not the submitter unless allowed)."""
+def can_review(
+    person: Any,
+    measurement: Measurement,
+    *,
+    org: Organisation | None = None,
+    approving: bool = True,
+) -> bool:
+    """Approve or return the measurement: a manager of its unit or of the plan's owner unit.
+    Nobody approves their own submission unless the organisation allows it; returning one's
+    own submission (to correct it) is allowed."""
     access = get_access(person)
     if not (
         access.has(measurement.unit, Role.MANAGER)
         or access.has(measurement.indicator.plan.owner_unit, Role.MANAGER)
     ):
         return False
+    if not approving or measurement.submitted_by_id != person.pk:
+        return True
     org = org or Organisation.get()
-    return org.allow_self_approval or measurement.submitted_by_id != person.pk
+    return org.allow_self_approval
 
 
 def can_unlock(person: Any, period: Period) -> bool:
@@ -136,7 +183,7 @@ class Due:
 
 def data_owed_by(person: Any, *, today: datetime.date | None = None) -> list[Due]:
     """Every indicator value the person may enter and has not yet submitted, for periods that
-    have started and still accept data (open, in grace or unlocked). Six queries."""
+    have started and still accept data (open, in grace or unlocked). Eight queries."""
     access = get_access(person)
     if not access.authenticated:
         return []
@@ -411,5 +458,14 @@ def life_of_plan(indicator: Indicator, cells: dict[int, PeriodFigures]) -> Value
             if m.status == Measurement.Status.APPROVED and value is not None:
                 observations.append(Observation(unit_id, cell.period.end, value))
     return aggregation.over_time(
-        observations, Aggregation(indicator.aggregation), cumulative=indicator.cumulative
+        observations, rule_over_time(indicator), cumulative=indicator.cumulative
     )
+
+
+def rule_over_time(indicator: Indicator) -> Aggregation:
+    """The indicator's aggregation over time; levels of a scale never add up, so a scale
+    indicator left on "sum" takes its latest level instead."""
+    rule = Aggregation(indicator.aggregation)
+    if indicator.measure_type == Indicator.MeasureType.ORDINAL and rule == Aggregation.SUM:
+        return Aggregation.LATEST
+    return rule

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from waymark.core.exceptions import ConflictError
 from waymark.core.models import Change
@@ -112,7 +113,9 @@ def parse_amount(value: Any, field: str, *, allow_negative: bool = True) -> Deci
         return None
     if isinstance(value, bool):
         raise ValidationError({field: _("Enter a number, e.g. 1250 or 1,250.5.")})
-    if isinstance(value, (int, float, Decimal)):
+    if isinstance(value, float):
+        text = repr(round(value, 10))  # a spreadsheet's 0.30000000000000004 is 0.3
+    elif isinstance(value, (int, Decimal)):
         text = str(value)
     else:
         text = str(value).strip().replace("\u00a0", "").replace(" ", "")
@@ -162,6 +165,8 @@ def parse_measurement_value(indicator: Indicator, data: dict[str, Any]) -> dict[
         word = str(raw).strip().lower()
         if isinstance(raw, bool):
             word = "yes" if raw else "no"
+        elif re.fullmatch(r"[01](\.0*)?", word):  # 1, 1.0, a stored 1.0000
+            word = word[0]
         if word in YES:
             return {"value": Decimal(1), "denominator": None, "text": ""}
         if word in NO:
@@ -316,6 +321,13 @@ def _validate_indicator_links(indicator: Indicator, m2m: dict[str, list[Any]]) -
                 raise ValidationError(
                     {key: _("A calculation uses other indicators of the same plan.")}
                 )
+            if other.is_calculated:
+                raise ValidationError(
+                    {
+                        key: _("%(code)s is calculated itself; use indicators that are entered.")
+                        % {"code": other.code}
+                    }
+                )
             if other.frequency != indicator.frequency:
                 raise ValidationError(
                     {
@@ -397,6 +409,14 @@ def indicator_update(
         if had_data and "frequency" in data and data["frequency"] != indicator.frequency:
             raise ValidationError(
                 {"frequency": _("This indicator has data; its frequency can no longer change.")}
+            )
+        if had_data and data.get("measure_type", indicator.measure_type) != indicator.measure_type:
+            raise ValidationError(
+                {
+                    "measure_type": _(
+                        "This indicator has data; its measure type can no longer change."
+                    )
+                }
             )
         m2m = _apply_indicator(indicator, data)
         new = {
@@ -775,7 +795,7 @@ def measurement_approve(
 ) -> Measurement:
     """Accept a submitted value: it now counts in the period's actual."""
     if not can_review(actor, measurement):
-        if measurement.submitted_by_id == getattr(actor, "pk", None):
+        if can_review(actor, measurement, approving=False):  # a manager, but the submitter
             raise PermissionDenied(_("You cannot approve your own submission."))
         raise PermissionDenied
     with reverting(measurement), transaction.atomic():
@@ -793,7 +813,7 @@ def measurement_return(
     *, actor: Any, measurement: Measurement, reason: str, version: int | None = None
 ) -> Measurement:
     """Send a submitted (or approved) value back to its owners with the reason."""
-    get_access(actor).require(can_review(actor, measurement))
+    get_access(actor).require(can_review(actor, measurement, approving=False))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say what must be corrected.")})
@@ -846,7 +866,14 @@ class BatchError(Exception):
 
     def __init__(self, errors: dict[str, dict[str, list[str]]]) -> None:
         self.errors = errors
-        super().__init__(_("Nothing was saved: %(n)d values need correcting.") % {"n": len(errors)})
+        super().__init__(
+            ngettext(
+                "Nothing was saved: %(n)d value needs correcting.",
+                "Nothing was saved: %(n)d values need correcting.",
+                len(errors),
+            )
+            % {"n": len(errors)}
+        )
 
 
 def measurements_save_batch(

@@ -43,6 +43,8 @@ from waymark.indicators.selectors import (
     can_manage_indicator,
     can_review,
     can_unlock,
+    can_view_indicator,
+    can_view_measurement,
     data_owed_by,
     figures,
     life_of_plan,
@@ -83,7 +85,7 @@ def _indicator(request: HttpRequest, pk: int) -> Indicator:
     indicator = get_object_or_404(
         Indicator.objects.select_related("plan__owner_unit"), pk=pk, plan__deleted_at__isnull=True
     )
-    visible_or_404(can_view_plan(request.user, indicator.plan))
+    visible_or_404(can_view_indicator(request.user, indicator))
     return indicator
 
 
@@ -96,7 +98,7 @@ def _measurement(request: HttpRequest, pk: int) -> Measurement:
         indicator__deleted_at__isnull=True,
         indicator__plan__deleted_at__isnull=True,
     )
-    visible_or_404(can_view_plan(request.user, measurement.indicator.plan))
+    visible_or_404(can_view_measurement(request.user, measurement))
     return measurement
 
 
@@ -298,11 +300,17 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit", "period", "submitted_by"
         )
     )
+    whole_plan = can_view_plan(request.user, indicator.plan)
+    if not whole_plan:  # a reporter of another unit sees its own units' values only
+        access = get_access(request.user)
+        all_measurements = [m for m in all_measurements if access.has(m.unit, Role.VIEWER)]
     # A calculated indicator's figures come from its components' approved values.
     given = None if indicator.is_calculated else all_measurements
     table = figures([indicator], periods, measurements=given)[indicator.pk]
     cells = list(table.values())
     units = reporting_units(indicator)
+    if not whole_plan:
+        units = [u for u in units if get_access(request.user).has(u, Role.VIEWER)]
     unit_names = {u.pk: u for u in units}
     for m in all_measurements:
         unit_names.setdefault(m.unit_id, m.unit)

@@ -53,7 +53,7 @@ def show_value(context: template.Context, indicator: Indicator, value: Any) -> s
         return f"{number(amount, 1)}%"
     if kind == Indicator.MeasureType.YES_NO:
         if isinstance(value, Value) and value.numerator not in (0, 1):
-            return _("%(n)s × yes") % {"n": number(value.numerator, 0)}
+            return _("%(n)s \u00d7 yes") % {"n": number(value.numerator, 0)}
         return _("Yes") if amount else _("No")
     if kind == Indicator.MeasureType.ORDINAL:
         levels = indicator.scale_levels or []

@@ -986,11 +986,17 @@ def test_it_lets_nobody_approve_their_own_submission(cast: Cast, indicator: Indi
     with pytest.raises(PermissionDenied) as caught:
         measurement_approve(actor=cast.manager, measurement=own)
     assert "own" in str(caught.value)
-    with pytest.raises(PermissionDenied):
-        measurement_return(actor=cast.manager, measurement=own, reason="Oops")
     assert (counts(), row(own)) == (before, stored)
     measurement_approve(actor=cast.admin, measurement=own)
     assert row(own)["status"] == Measurement.Status.APPROVED
+
+
+def test_a_manager_may_return_their_own_submission_to_correct_it(
+    cast: Cast, indicator: Indicator
+) -> None:
+    own = submitted(cast, indicator, by=cast.manager)
+    measurement_return(actor=cast.manager, measurement=own, reason="Typed the wrong soum")
+    assert row(own)["status"] == Measurement.Status.RETURNED
 
 
 def test_it_allows_self_approval_when_the_organisation_does(

@@ -420,3 +420,35 @@ def test_only_an_admin_unlocks_a_period_and_the_reason_is_shown(
     page = client_for("viewer").get(f"/plans/{plan.pk}/periods/").content.decode()
     assert "Soum data arrived late" in page
     assert re.search(r"period-unlocked", page)
+
+
+def test_a_unit_that_reports_on_another_units_plan_sees_its_indicator_and_only_its_own_values(
+    cast: Cast, live: Plan, client_for: Any
+) -> None:
+    # The finance department (the outsider's unit) reports on the department's plan, as a soum
+    # reports on the aimag's: it sees the indicator it reports, not the plan or others' values.
+    indicator = make_indicator(cast, live, reporting_units=[cast.dept, cast.other])
+    period = open_period(indicator)
+    theirs = measurement_save(
+        actor=cast.outsider, indicator=indicator, period=period, unit=cast.other, data={"value": 3}
+    )
+    ours = measurement_save(
+        actor=cast.contributor,
+        indicator=indicator,
+        period=period,
+        unit=cast.dept,
+        data={"value": 9},
+    )
+    client = client_for("outsider")
+
+    assert client.get(f"/plans/{live.pk}/").status_code == 404
+    page = client.get(f"/indicators/{indicator.pk}/")
+    assert page.status_code == 200
+    assert f"/measurements/{theirs.pk}/" in page.content.decode()
+    assert f"/measurements/{ours.pk}/" not in page.content.decode()
+    assert client.get(f"/measurements/{theirs.pk}/").status_code == 200
+    assert client.get(f"/measurements/{ours.pk}/").status_code == 404
+    assert (
+        f"row-{indicator.pk}-{period.pk}-{cast.other.pk}"
+        in client.get("/my-data/").content.decode()
+    )
