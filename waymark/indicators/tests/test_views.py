@@ -266,7 +266,7 @@ def test_a_value_is_entered_with_its_breakdown_and_evidence_and_the_file_is_serv
     assert "differs from the total by -1" in detail
     download = client_for("viewer").get(f"/measurements/{measurement.pk}/evidence/")
     assert download.status_code == 200
-    assert b"".join(download.streaming_content) == b"%PDF-1.4 minutes"  # type: ignore[attr-defined]
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 minutes"
 
 
 def test_the_submitter_cannot_approve_their_own_value_but_the_manager_can(
