@@ -1,11 +1,14 @@
-"""Demo data: the Dornod Aimag Governor's Office with its 2017 action plan, and SayPro with its
-February action plan, the people who work on them (one in every role) and their logins.
+"""Demo data: the Dornod Aimag Governor's Office with its 2017 action plan (under the Governor's
+action programme 2016-2020), and SayPro with its February action plan (under its M&E framework
+2024-2026), the people who work on them (one in every role) and their logins; and the plans'
+indicators with their targets and data (`demo_indicators.py`).
 
 `load_demo()` adds whatever part of the demo is missing and never changes or deletes anything
-that exists: units are found by name under their parent, people by username, plans by title.
-Running it twice changes nothing the second time. Every write goes through the services with
-the demo admin as actor, so the change log reads like real work; the whole load is one
-transaction and one request id.
+that exists: units are found by name under their parent, people by username, plans by title,
+indicators by plan and code. Running it twice changes nothing the second time. The
+organisation, people and plans are written through the services with the demo admin as actor,
+the indicator data as the people who enter and review it, so the change log reads like real
+work; the whole load is one transaction and one request id.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from waymark.core.context import new_request_id, reset_request_id, set_request_id
+from waymark.core.demo_indicators import load_indicators
 from waymark.core.roles import ROLE_RANK, Role
 from waymark.core.services import record_create
 from waymark.org.models import Membership, Organisation, Person, Unit
@@ -34,7 +38,9 @@ DEMO_PASSWORD = "waymark-demo"  # noqa: S105
 DEMO_SALT = "waymarkdemosalt"
 ADMIN_USERNAME = "admin"
 DORNOD_PLAN_TITLE = "Dornod Aimag's economic and social development goals 2017"
+DORNOD_PROGRAMME_TITLE = "Dornod Aimag Governor's action programme 2016-2020"
 SAYPRO_PLAN_TITLE = "SayPro February action plan"
+SAYPRO_FRAMEWORK_TITLE = "SayPro M&E framework 2024-2026"
 
 NOT_STARTED = Element.State.NOT_STARTED
 IN_PROGRESS = Element.State.IN_PROGRESS
@@ -213,9 +219,11 @@ class Node:
 
 @dataclass(frozen=True)
 class PlanSpec:
+    key: str  # how the indicators name the plan
     owner: str
     fields: Mapping[str, Any]
     elements: tuple[Node, ...]
+    parent: str | None = None  # the key of the plan this one is aligned to
 
 
 def d(month: int, day: int) -> datetime.date:
@@ -230,7 +238,96 @@ def lines(*items: str) -> str:
     return "\n".join(items)
 
 
+# The Governor's medium-term programme: the 2017 plan is its second year. Its indicators carry
+# the two years of quarterly data (2016 and 2017) that an annual plan cannot hold.
+TERM_START, TERM_END = datetime.date(2016, 1, 1), datetime.date(2020, 12, 31)
+
+
+def objective(title: str, unit: str, lead: str, percent: int, **fields: Any) -> Node:
+    """An objective of a multi-year plan: the whole term, under way."""
+    return Node(
+        title,
+        unit=unit,
+        lead=lead,
+        fields={"start_date": TERM_START, "target_date": TERM_END, **fields},
+        progress={"state": IN_PROGRESS, "percent_complete": percent},
+    )
+
+
+DORNOD_PROGRAMME = PlanSpec(
+    key="dornod-programme",
+    owner="root",
+    fields={
+        "title": DORNOD_PROGRAMME_TITLE,
+        "kind": Plan.Kind.STRATEGIC,
+        "start_date": TERM_START,
+        "end_date": TERM_END,
+        "cadence": Plan.Cadence.QUARTERLY,
+        "tiers": ["Goal", "Objective"],
+        "state": Plan.State.ACTIVE,
+        "vision": (
+            "Dornod, the eastern gateway of Mongolia: a prosperous, green and well-governed "
+            "aimag where every citizen, in Choibalsan and in the 14 soums, lives a safe and "
+            "healthy life."
+        ),
+        "mission": (
+            "The Governor's programme for the term, approved by the aimag Citizens' "
+            "Representative Khural; each year's action plan carries it out."
+        ),
+    },
+    elements=(
+        Node(
+            "Open, accountable and capable local government",
+            unit="gad",
+            lead="manager",
+            fields={"policy_area": "Local governance", "priority": HIGH},
+            children=(
+                objective(
+                    "Answer every citizen's request and complaint within 30 days",
+                    "gad-local",
+                    "khishigsuren",
+                    45,
+                    policy_area="Local governance",
+                ),
+                objective(
+                    "Train every public servant of the aimag and the soums at least once in "
+                    "the term",
+                    "gad",
+                    "sukhbaatar",
+                    50,
+                    policy_area="Local governance",
+                ),
+            ),
+        ),
+        Node(
+            "A growing local economy that creates jobs",
+            unit="ftd",
+            lead="sarangerel",
+            fields={"policy_area": "Economy"},
+            children=(
+                objective(
+                    "Raise the aimag's own budget revenue by a third by 2020",
+                    "ftd-treasury",
+                    "munkhbat",
+                    35,
+                    policy_area="Economy",
+                ),
+                objective(
+                    "Bring the number of registered unemployed citizens down to 2,000",
+                    "sdd",
+                    "bolormaa",
+                    40,
+                    policy_area="Social development",
+                ),
+            ),
+        ),
+    ),
+)
+
+
 DORNOD_PLAN = PlanSpec(
+    key="dornod",
+    parent="dornod-programme",
     owner="root",
     fields={
         "title": DORNOD_PLAN_TITLE,
@@ -950,7 +1047,85 @@ def step(
 DEPARTMENT_HEADS = ("sipho", "nomsa", "pieter")
 ALL_WEEKS = (1, 2, 3, 4, 5)
 
+# SayPro's M&E framework: the monthly action plans (February's among them) report into it, and
+# its indicators hold the monthly and quarterly data of three years, up to the current period.
+SAYPRO_FRAMEWORK = PlanSpec(
+    key="saypro-framework",
+    owner="saypro",
+    fields={
+        "title": SAYPRO_FRAMEWORK_TITLE,
+        "kind": Plan.Kind.STRATEGIC,
+        "start_date": datetime.date(2024, 1, 1),
+        "end_date": datetime.date(2026, 12, 31),
+        "cadence": Plan.Cadence.MONTHLY,
+        "tiers": ["Outcome", "Output"],
+        "state": Plan.State.ACTIVE,
+        "vision": (
+            "Every department of SayPro compares its results with the targets of the strategic "
+            "plan, and leadership decides on timely, reliable data."
+        ),
+        "mission": (
+            "An M&E framework whose indicators and KPIs track the progress of the strategic "
+            "plan against its targets, month by month and quarter by quarter."
+        ),
+    },
+    elements=(
+        Node(
+            "Leadership decides on timely and reliable performance data",
+            unit="sp-me",
+            lead="lerato",
+            children=(
+                Node(
+                    "Monthly performance report delivered to Senior Leadership on time",
+                    unit="sp-me",
+                    lead="lerato",
+                    contributors=("kagiso",),
+                    progress={"state": IN_PROGRESS},
+                ),
+                Node(
+                    "Departments compare their KPIs with the strategic plan's targets every "
+                    "quarter",
+                    unit="sp-me",
+                    lead="kagiso",
+                    contributors=DEPARTMENT_HEADS,
+                    progress={"state": IN_PROGRESS},
+                ),
+            ),
+        ),
+        Node(
+            "Staff use the M&E tools with confidence",
+            unit="sp-hr",
+            lead="ayanda",
+            children=(
+                Node(
+                    "Staff trained on the M&E framework and its tools",
+                    unit="sp-hr",
+                    lead="ayanda",
+                    contributors=("kagiso",),
+                    progress={"state": IN_PROGRESS},
+                ),
+            ),
+        ),
+        Node(
+            "Meetings end in decisions that are carried out",
+            unit="sp-pm",
+            lead="zanele",
+            children=(
+                Node(
+                    "Action items of the collaborative meetings completed on time",
+                    unit="sp-pm",
+                    lead="tebogo",
+                    contributors=("lerato",),
+                    progress={"state": IN_PROGRESS},
+                ),
+            ),
+        ),
+    ),
+)
+
 SAYPRO_PLAN = PlanSpec(
+    key="saypro",
+    parent="saypro-framework",
     owner="saypro",
     fields={
         "title": SAYPRO_PLAN_TITLE,
@@ -1227,7 +1402,8 @@ SAYPRO_PLAN = PlanSpec(
     ),
 )
 
-PLANS = (DORNOD_PLAN, SAYPRO_PLAN)
+# Parents first: a plan names its parent by key.
+PLANS = (DORNOD_PROGRAMME, DORNOD_PLAN, SAYPRO_FRAMEWORK, SAYPRO_PLAN)
 
 
 # -- the loader ------------------------------------------------------------
@@ -1274,6 +1450,7 @@ class _Loader:
         self.admin: Person
         self.demo_hash = demo_password_hash()
         self.new_people: list[int] = []
+        self.plans: dict[str, Plan] = {}
 
     def run(self) -> None:
         self.admin = self._admin()
@@ -1283,6 +1460,13 @@ class _Loader:
         paths = self._membership_paths()
         for spec in PLANS:
             self._plan(spec, paths)
+        load_indicators(
+            admin=self.admin,
+            plans=self.plans,
+            units=self.units,
+            people=self.people,
+            created=self.created,
+        )
 
     # -- organisation and people --------------------------------------------
     def _admin(self) -> Person:
@@ -1371,11 +1555,16 @@ class _Loader:
 
     # -- plans ---------------------------------------------------------------
     def _plan(self, spec: PlanSpec, paths: dict[int, list[str]]) -> None:
-        if Plan.all_objects.filter(title=spec.fields["title"]).exists():
+        existing = Plan.all_objects.filter(title=spec.fields["title"]).first()
+        if existing is not None:
+            self.plans[spec.key] = existing
             return  # the demo plan is there (perhaps in the trash): leave it as it is
-        plan = plan_create(
-            actor=self.admin, data={**spec.fields, "owner_unit": self.units[spec.owner]}
-        )
+        data = {**spec.fields, "owner_unit": self.units[spec.owner]}
+        parent = self.plans.get(spec.parent) if spec.parent else None
+        if parent is not None and not parent.is_deleted:
+            data["parent"] = parent
+        plan = plan_create(actor=self.admin, data=data)
+        self.plans[spec.key] = plan
         self.created["plans"] += 1
         for node in spec.elements:
             self._element(plan, node, None, paths)
@@ -1487,6 +1676,10 @@ def render_report(result: DemoResult, *, url: str) -> str:
                 ("plans", "plan"),
                 ("elements", "element"),
                 ("milestones", "milestone"),
+                ("dimensions", "dimension"),
+                ("indicators", "indicator"),
+                ("targets", "target"),
+                ("measurements", "measurement"),
             )
             if created[key]
         ]

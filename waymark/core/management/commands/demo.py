@@ -19,13 +19,16 @@ from waymark.core.demo import (
 
 class Command(BaseCommand):
     help = (
-        "Load demo data: the Dornod Aimag Governor's Office with its departments and its 2017 "
-        "annual action plan (the tracking grid of the 2017 development goals), and SayPro with "
-        "its teams and its February action plan, plus demo people in every role "
-        f"(admin, manager, contributor, viewer). Every demo login's password is {DEMO_PASSWORD}; "
-        f"'{ADMIN_USERNAME}' is a superuser. Safe to run again: it adds only what is missing "
-        "(units by name, people by username, plans by title) and never changes or deletes "
-        "existing data. Not for a production database."
+        f"Load demo data, every login with the password {DEMO_PASSWORD} ('{ADMIN_USERNAME}' is "
+        "a superuser): the Dornod Aimag Governor's Office with its departments, its 2017 annual "
+        "action plan (the tracking grid of the 2017 development goals) and the Governor's "
+        "action programme 2016-2020 above it, and SayPro with its teams, its February action "
+        "plan and its M&E framework 2024-2026; their indicators with targets and two years and "
+        "more of data (approved, returned, awaiting approval, late, broken down by soum and "
+        "sex); and demo people in every role (admin, manager, contributor, viewer). Safe to run "
+        "again: it adds only what is missing (units by name, people by username, plans by "
+        "title, indicators by plan and code) and never changes or deletes existing data. Not "
+        "for a production database."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
