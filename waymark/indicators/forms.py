@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waymark.core.forms import VersionField
 from waymark.indicators.models import Dimension, Indicator, Measurement, Period
+from waymark.indicators.services import plain_number
 from waymark.org.models import Person, Unit
 from waymark.plans.forms import (
     DateInput,
@@ -285,9 +286,6 @@ class MeasurementForm(forms.Form):
     def initial_for(indicator: Indicator, measurement: Measurement | None) -> dict[str, Any]:
         if measurement is None:
             return {}
-        from waymark.indicators.services import plain_number
-        from waymark.indicators.views import display_input
-
         data: dict[str, Any] = {
             "value": display_input(indicator, measurement),
             "denominator": plain_number(measurement.denominator),
@@ -373,3 +371,18 @@ class IpttFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["element"].queryset = Element.objects.filter(plan=plan)  # type: ignore[attr-defined]
+
+
+def display_input(indicator: Indicator, measurement: Measurement | None) -> str:
+    """The stored value as a person would type it back into a form."""
+    if measurement is None:
+        return ""
+    if indicator.measure_type == Indicator.MeasureType.QUALITATIVE:
+        return measurement.text
+    if measurement.value is None:
+        return ""
+    if indicator.measure_type == Indicator.MeasureType.YES_NO:
+        return "yes" if measurement.value else "no"
+    if indicator.measure_type == Indicator.MeasureType.ORDINAL:
+        return str(int(measurement.value))
+    return plain_number(measurement.value)

@@ -316,7 +316,7 @@ def _period_actual(measure_type: str, values: list[Value]) -> Value | None:
     return aggregation.total(values)
 
 
-def _breakdown_values(raw: dict[str, Any]) -> dict[str, dict[str, Value]]:
+def breakdown_values(raw: dict[str, Any]) -> dict[str, dict[str, Value]]:
     result: dict[str, dict[str, Value]] = {}
     for dimension, categories in (raw or {}).items():
         result[dimension] = {}
@@ -378,7 +378,7 @@ def figures(
         cell.by_unit[m.unit_id] = m
         if m.status != Measurement.Status.APPROVED:
             continue
-        parts = _breakdown_values(m.breakdown)
+        parts = breakdown_values(m.breakdown)
         for dimension, categories in parts.items():
             into = cell.breakdown.setdefault(dimension, {})
             for category, part in categories.items():

@@ -25,6 +25,7 @@ from waymark.core.forms import run_service
 from waymark.core.permissions import get_access, visible_or_404
 from waymark.core.roles import Role
 from waymark.core.selectors import history_for
+from waymark.indicators.aggregation import check_breakdowns
 from waymark.indicators.charts import indicator_chart
 from waymark.indicators.forms import (
     IndicatorForm,
@@ -34,11 +35,13 @@ from waymark.indicators.forms import (
     TargetsForm,
     UnlockForm,
     UploadForm,
+    display_input,
 )
 from waymark.indicators.models import Indicator, Measurement, Period, Revision, Transition
 from waymark.indicators.selectors import (
     Due,
     awaiting_review_by,
+    breakdown_values,
     can_enter,
     can_manage_indicator,
     can_review,
@@ -106,21 +109,6 @@ def _period(request: HttpRequest, pk: int) -> Period:
     period = get_object_or_404(Period.objects.select_related("plan__owner_unit"), pk=pk)
     visible_or_404(can_view_plan(request.user, period.plan) and not period.plan.is_deleted)
     return period
-
-
-def display_input(indicator: Indicator, measurement: Measurement | None) -> str:
-    """The stored value as a person would type it back into a form."""
-    if measurement is None:
-        return ""
-    if indicator.measure_type == Indicator.MeasureType.QUALITATIVE:
-        return measurement.text
-    if measurement.value is None:
-        return ""
-    if indicator.measure_type == Indicator.MeasureType.YES_NO:
-        return "yes" if measurement.value else "no"
-    if indicator.measure_type == Indicator.MeasureType.ORDINAL:
-        return str(int(measurement.value))
-    return plain_number(measurement.value)
 
 
 # -- indicators of a plan ------------------------------------------------------------------------
@@ -556,11 +544,8 @@ def measurement_entry(request: HttpRequest, pk: int, period_pk: int, unit_pk: in
 def measurement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measurement = _measurement(request, pk)
     indicator = measurement.indicator
-    from waymark.indicators.aggregation import check_breakdowns
-    from waymark.indicators.selectors import _breakdown_values
-
     value = measurement.as_value()
-    parts = _breakdown_values(measurement.breakdown)
+    parts = breakdown_values(measurement.breakdown)
     checks = check_breakdowns(value, parts) if value is not None else []
     return render(
         request,
