@@ -179,7 +179,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Waymark API",
-    "DESCRIPTION": "Units, people, plans, elements, milestones and the change log.",
+    "DESCRIPTION": (
+        "Units, people, plans, elements, milestones, indicators, reporting periods, targets,"
+        " measurements (with their approval workflow), dimensions and the change log."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
