@@ -549,15 +549,16 @@ def targets_set(
                         % {"period": period.label},
                     }
                 )
-            Revision.objects.create(
-                indicator=indicator,
-                kind=Revision.Kind.TARGET,
-                period=period,
-                old_value=old,
-                new_value=value,
-                reason=reason,
-                actor=actor,
-            )
+            if old is not None or had_data:  # a first target before any data is no revision
+                Revision.objects.create(
+                    indicator=indicator,
+                    kind=Revision.Kind.TARGET,
+                    period=period,
+                    old_value=old,
+                    new_value=value,
+                    reason=reason,
+                    actor=actor,
+                )
             if target is None:
                 assert value is not None
                 target = Target.objects.create(indicator=indicator, period=period, value=value)
@@ -682,6 +683,7 @@ def measurement_save(
     data: dict[str, Any],
     version: int | None = None,
     submit: bool = False,
+    org: Organisation | None = None,
 ) -> Measurement:
     """Enter or correct the unit's value for the period (a draft, or a returned one), and
     optionally submit it in the same step."""
@@ -692,7 +694,7 @@ def measurement_save(
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     if period.plan_id != indicator.plan_id or period.frequency != indicator.frequency:
         raise ValidationError({"period": _("Choose a period of this indicator.")})
-    org = Organisation.get()
+    org = org or Organisation.get()
     _require_open(period, org)
     with transaction.atomic():
         measurement = (
@@ -882,6 +884,7 @@ def measurements_save_batch(
     """Save (and optionally submit) many values in one go: all of them, or none."""
     errors: dict[str, dict[str, list[str]]] = {}
     saved: list[Measurement] = []
+    org = Organisation.get()  # once for the batch
     with transaction.atomic():
         for entry in entries:
             try:
@@ -895,6 +898,7 @@ def measurements_save_batch(
                             data=entry.data,
                             version=entry.version,
                             submit=submit,
+                            org=org,
                         )
                     )
             except ValidationError as exc:

@@ -374,11 +374,9 @@ def test_it_sets_changes_and_removes_a_target(api, plan: Plan, share: Indicator)
         client.post("/api/v1/targets/", {**body, "value": None}, format="json").status_code == 204
     )
     assert not Target.objects.filter(indicator=share).exists()
-    assert [r.new_value for r in Revision.objects.filter(indicator=share).order_by("id")] == [
-        Decimal(40),
-        Decimal("45.5"),
-        None,
-    ]
+    assert [  # the first setting is no revision; the change and the removal are
+        (r.old_value, r.new_value) for r in Revision.objects.filter(indicator=share).order_by("id")
+    ] == [(Decimal(40), Decimal("45.5")), (Decimal("45.5"), None)]
 
 
 def test_it_asks_why_a_target_changes_once_there_is_data(
