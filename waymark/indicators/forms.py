@@ -360,9 +360,14 @@ class IpttFilterForm(forms.Form):
         choices=[("", _("Automatic")), *list(Indicator.Frequency.choices)],
         required=False,
     )
-    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = UnitChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All units")
+    )
     element = ElementChoiceField(
-        label=_("Element"), queryset=Element.objects.none(), required=False
+        label=_("Element"),
+        queryset=Element.objects.none(),
+        required=False,
+        empty_label=_("All elements"),
     )
     start = forms.DateField(label=_("From"), required=False, widget=DateInput())
     end = forms.DateField(label=_("To"), required=False, widget=DateInput())

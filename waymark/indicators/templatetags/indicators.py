@@ -80,7 +80,9 @@ def percent_met_badge(percent: Decimal | None) -> SafeString | str:
     if percent is None:
         return "—"
     level = "ok" if percent >= 100 else ("warn" if percent >= 85 else "bad")
-    return format_html('<span class="met met-{}">{}%</span>', level, number(percent, 0))
+    # Whole percents, unless rounding would cross a band: 99.8% is not shown as "100%".
+    places = 1 if (99.5 <= percent < 100 or 84.5 <= percent < 85) else 0
+    return format_html('<span class="met met-{}">{}%</span>', level, number(percent, places))
 
 
 @register.simple_tag
