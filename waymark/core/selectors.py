@@ -16,14 +16,16 @@ from waymark.core.roles import Role
 HIDDEN_CHANGE_FIELDS = {"version", "sort_key", "depth", "position", "path", "deletion_batch"}
 
 
-def history_for(obj: Any, limit: int = 50) -> list[Change]:
-    """Changes to the object and to the things that belong to it (an element's milestones),
-    newest first, each update described in words (see `describe`)."""
+def history_for(obj: Any, limit: int = 50, *, belongings: bool = True) -> list[Change]:
+    """Changes to the object and (unless `belongings` is False) to the things that belong to
+    it (an element's milestones), newest first, each update described in words (see
+    `describe`)."""
     ct = ContentType.objects.get_for_model(obj)
+    which = Q(object_type=ct, object_id=obj.pk)
+    if belongings:
+        which |= Q(related_type=ct, related_id=obj.pk)
     changes = list(
-        Change.objects.filter(
-            Q(object_type=ct, object_id=obj.pk) | Q(related_type=ct, related_id=obj.pk)
-        )
+        Change.objects.filter(which)
         .select_related("actor", "object_type")
         .order_by("-time", "-id")[:limit]
     )

@@ -285,7 +285,7 @@ class MeasurementForm(forms.Form):
     @staticmethod
     def initial_for(indicator: Indicator, measurement: Measurement | None) -> dict[str, Any]:
         if measurement is None:
-            return {}
+            return {"version": 0}  # a value entered meanwhile by someone else is a conflict
         data: dict[str, Any] = {
             "value": display_input(indicator, measurement),
             "denominator": plain_number(measurement.denominator),

@@ -26,8 +26,8 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from waymark.indicators import aggregation, selectors
-from waymark.indicators.aggregation import Aggregation, Observation, Value
+from waymark.indicators import selectors
+from waymark.indicators.aggregation import Aggregation, Value
 from waymark.indicators.models import Indicator, Measurement, Period, Target
 from waymark.indicators.periods import spans
 from waymark.org.models import Organisation, Unit
@@ -123,7 +123,8 @@ def iptt(
     of) `unit`'s subtree when given, those of `element` and its descendants when given.
     Columns: the plan's periods of `frequency` (by default the most common frequency among the
     rows; an unknown frequency counts as none) overlapping [start, end].
-    Life-of-plan figures always cover every period of the plan, whatever the range."""
+    Life-of-plan figures always cover every period of the plan, whatever the range. With a
+    unit, the actuals are what the unit and the units below it reported."""
     indicators = _indicators(person, plan, unit=unit, element=element)
     counts = Counter(i.frequency for i in indicators)
     frequencies = [f.value for f in FREQUENCY_ORDER if f in counts]
@@ -157,14 +158,17 @@ def iptt(
     component_ids = {c.pk for i in indicators for c in i.numerator_of.all()} | {
         c.pk for i in indicators for c in i.denominator_of.all()
     }
+    approved = Measurement.objects.filter(
+        indicator_id__in=sorted({i.pk for i in indicators} | component_ids),
+        period__plan=plan,
+        status=Measurement.Status.APPROVED,
+    )
+    if unit is not None:  # the unit's figures: what its subtree reported, rolled up
+        approved = approved.filter(unit__path__startswith=unit.path)
     measurements = list(
-        Measurement.objects.filter(
-            indicator_id__in=sorted({i.pk for i in indicators} | component_ids),
-            period__plan=plan,
-            status=Measurement.Status.APPROVED,
-        )
-        .defer("text", "comment", "evidence_file", "evidence_link")
-        .order_by()  # the default ordering would join periods and units for nothing
+        approved.defer(
+            "text", "comment", "evidence_file", "evidence_link"
+        ).order_by()  # the default ordering would join periods and units for nothing
     )
     targets = list(
         Target.objects.filter(
@@ -304,33 +308,9 @@ def _cell(indicator: Indicator, column: Period, parts: list[selectors.PeriodFigu
         cell.target, cell.actual = parts[0].target, parts[0].actual
     elif parts:
         cell.target = _combined_target(indicator, [p.target for p in parts])
-        cell.actual = _combined_actual(indicator, parts)
+        cell.actual = selectors.over_periods(indicator, parts)
     cell.percent_met = selectors.percent_met(indicator, cell.actual_amount, cell.target)
     return cell
-
-
-def _combined_actual(indicator: Indicator, parts: list[selectors.PeriodFigures]) -> Value | None:
-    """Several periods' approved data as one figure, by the indicator's aggregation rule.
-
-    Each reporting unit's value is an observation (so a cumulative indicator takes the latest
-    per unit); calculated and ordinal indicators use each period's figure, since their values
-    are not per-unit amounts that add up."""
-    observations: list[Observation] = []
-    per_period = indicator.is_calculated or (
-        indicator.measure_type == Indicator.MeasureType.ORDINAL
-    )
-    for part in parts:
-        if per_period:
-            if part.actual is not None:
-                observations.append(Observation("all", part.period.end, part.actual))
-            continue
-        for unit_id, measurement in part.by_unit.items():
-            value = measurement.as_value()
-            if measurement.status == Measurement.Status.APPROVED and value is not None:
-                observations.append(Observation(unit_id, part.period.end, value))
-    return aggregation.over_time(
-        observations, selectors.rule_over_time(indicator), cumulative=indicator.cumulative
-    )
 
 
 def _combined_target(indicator: Indicator, targets: list[Decimal | None]) -> Decimal | None:

@@ -25,7 +25,7 @@ from waymark.core.permissions import get_access
 from waymark.core.roles import Role
 from waymark.indicators import aggregation
 from waymark.indicators.aggregation import Aggregation, Observation, Value
-from waymark.indicators.models import Indicator, Measurement, Period, Target
+from waymark.indicators.models import Indicator, Measurement, Period, Target, Transition
 from waymark.org.models import Organisation, Unit
 from waymark.plans.models import Plan
 from waymark.plans.selectors import can_manage_plan, can_view_plan, plans_visible_to
@@ -58,12 +58,12 @@ def periods_visible_to(person: Any) -> QuerySet[Period]:
 
 
 def measurements_visible_to(person: Any) -> QuerySet[Measurement]:
-    """Every value of the indicators of visible plans; of an indicator the person only reports,
-    the values of the person's own units."""
+    """Every value of the indicators of visible plans and of those the person owns the data
+    of; of an indicator the person only reports, the values of the person's own units."""
     access = get_access(person)
-    whole = Q(indicator__plan__in=plans_visible_to(person))
+    whole = Q(indicator__plan__in=plans_visible_to(person)) | Q(indicator__data_owners=person)
     own = Q(indicator__in=indicators_visible_to(person)) & access.unit_q("unit__")
-    return Measurement.objects.filter(whole | own, indicator__deleted_at__isnull=True)
+    return Measurement.objects.filter(whole | own, indicator__deleted_at__isnull=True).distinct()
 
 
 def targets_visible_to(person: Any) -> QuerySet[Target]:
@@ -88,9 +88,14 @@ def reports(person: Any, indicator: Indicator) -> bool:
     return any(access.has(unit, Role.VIEWER) for unit in indicator.reporting_units.all())
 
 
+def sees_every_value(person: Any, indicator: Indicator) -> bool:
+    """Whoever sees the plan, and the indicator's data owners, see every unit's values."""
+    return can_view_plan(person, indicator.plan) or person.pk in _data_owner_ids(indicator)
+
+
 def can_view_measurement(person: Any, measurement: Measurement) -> bool:
     indicator = measurement.indicator
-    if can_view_plan(person, indicator.plan):
+    if sees_every_value(person, indicator):
         return True
     return reports(person, indicator) and get_access(person).has(measurement.unit, Role.VIEWER)
 
@@ -112,8 +117,10 @@ def _data_owner_ids(indicator: Indicator) -> set[int]:
 
 
 def can_enter(person: Any, indicator: Indicator, unit: Unit) -> bool:
-    """Enter, edit and submit the unit's data for the indicator."""
+    """Enter, edit and submit the unit's data for the indicator (never for an archived plan)."""
     if indicator.is_calculated or unit.pk not in {u.pk for u in reporting_units(indicator)}:
+        return False
+    if indicator.plan.state == Plan.State.ARCHIVED:
         return False
     access = get_access(person)
     if not access.authenticated:
@@ -175,6 +182,7 @@ class Due:
     measurement: Measurement | None
     previous: Measurement | None
     period_status: str
+    returned_reason: str = ""  # why it was sent back, when it was
 
     @property
     def key(self) -> str:
@@ -222,6 +230,9 @@ def data_owed_by(person: Any, *, today: datetime.date | None = None) -> list[Due
         indicator__in=[i.pk for i in indicators], period_id__in=wanted_ids
     ).select_related("period")
     by_key = {(m.indicator_id, m.period_id, m.unit_id): m for m in measurements}
+    reasons = returned_reasons(
+        [m for m in by_key.values() if m.status == Measurement.Status.RETURNED]
+    )
     periods_by_plan: dict[tuple[int, str], list[Period]] = defaultdict(list)
     for period in due_periods:
         periods_by_plan[(period.plan_id, period.frequency)].append(period)
@@ -242,12 +253,28 @@ def data_owed_by(person: Any, *, today: datetime.date | None = None) -> list[Due
                         measurement=measurement,
                         previous=by_key.get((indicator.pk, before.pk, unit.pk)) if before else None,
                         period_status=period.status(org.grace_days, today),
+                        returned_reason=reasons.get(measurement.pk, "") if measurement else "",
                     )
                 )
     return owed
 
 
 ACCEPTING = (Period.Status.OPEN, Period.Status.GRACE, Period.Status.UNLOCKED)
+
+
+def returned_reasons(measurements: list[Measurement]) -> dict[int, str]:
+    """Why each measurement was last returned (one query; none for an empty list)."""
+    if not measurements:
+        return {}
+    steps = Transition.objects.filter(
+        measurement__in=measurements, to_status=Measurement.Status.RETURNED
+    ).order_by("time", "id")
+    return {step.measurement_id: step.reason for step in steps}
+
+
+def last_reason(measurement: Measurement) -> str:
+    """Why the measurement was last returned (empty when it never was)."""
+    return returned_reasons([measurement]).get(measurement.pk, "")
 
 
 def awaiting_review_by(person: Any) -> QuerySet[Measurement]:
@@ -447,9 +474,19 @@ def _calculated(
 
 def life_of_plan(indicator: Indicator, cells: dict[int, PeriodFigures]) -> Value | None:
     """The indicator's figure over all its periods so far, by its aggregation rule."""
+    return over_periods(indicator, list(cells.values()))
+
+
+def over_periods(indicator: Indicator, cells: list[PeriodFigures]) -> Value | None:
+    """Several periods' approved data as one figure, by the indicator's aggregation rule.
+
+    Each reporting unit's value is an observation, so a cumulative indicator takes the latest
+    per unit; calculated and scale indicators use each period's figure, since their values are
+    not per-unit amounts that add up."""
+    per_period = indicator.is_calculated or indicator.measure_type == Indicator.MeasureType.ORDINAL
     observations = []
-    for cell in cells.values():
-        if indicator.is_calculated:
+    for cell in cells:
+        if per_period:
             if cell.actual is not None:
                 observations.append(Observation("all", cell.period.end, cell.actual))
             continue

@@ -321,6 +321,13 @@ def _validate_indicator_links(indicator: Indicator, m2m: dict[str, list[Any]]) -
                 raise ValidationError(
                     {key: _("A calculation uses other indicators of the same plan.")}
                 )
+            if other.is_ratio and not other.is_calculated:
+                raise ValidationError(
+                    {
+                        key: _("%(code)s is a percentage; calculate from the counts it is made of.")
+                        % {"code": other.code}
+                    }
+                )
             if other.is_calculated:
                 raise ValidationError(
                     {
@@ -406,19 +413,23 @@ def indicator_update(
             Revision.Kind.LIFE_TARGET: indicator.target_value,
         }
         had_data = _has_data(indicator)
-        if had_data and "frequency" in data and data["frequency"] != indicator.frequency:
-            raise ValidationError(
-                {"frequency": _("This indicator has data; its frequency can no longer change.")}
-            )
-        if had_data and data.get("measure_type", indicator.measure_type) != indicator.measure_type:
-            raise ValidationError(
-                {
-                    "measure_type": _(
-                        "This indicator has data; its measure type can no longer change."
-                    )
-                }
-            )
+        fixed = {
+            "frequency": indicator.frequency,
+            "measure_type": indicator.measure_type,
+            "calculation": indicator.calculation,
+            "scale_levels": list(indicator.scale_levels or []),
+        }
         m2m = _apply_indicator(indicator, data)
+        if had_data:  # what stored values mean may no longer change
+            for key, was in fixed.items():
+                now = getattr(indicator, key)
+                if (list(now or []) if key == "scale_levels" else now) != was:
+                    raise ValidationError(
+                        {
+                            key: _("This indicator has data; its %(what)s can no longer change.")
+                            % {"what": getattr(Indicator._meta.get_field(key), "verbose_name", key)}
+                        }
+                    )
         new = {
             Revision.Kind.BASELINE: indicator.baseline_value,
             Revision.Kind.LIFE_TARGET: indicator.target_value,
@@ -450,6 +461,20 @@ def indicator_update(
 
 def indicator_delete(*, actor: Any, indicator: Indicator) -> None:
     get_access(actor).require(can_manage_indicator(actor, indicator))
+    users = sorted(
+        {i.code for i in indicator.numerator_in.all()}
+        | {i.code for i in indicator.denominator_in.all()}
+    )
+    if users:
+        raise ValidationError(
+            {
+                "indicator": _(
+                    "Indicators %(codes)s are calculated from this one; change their "
+                    "calculation first."
+                )
+                % {"codes": ", ".join(users)}
+            }
+        )
     soft_delete(actor=actor, objs=[indicator], related=indicator.plan)
 
 
@@ -714,6 +739,11 @@ def measurement_save(
                     % {"status": measurement.get_status_display().lower()}
                 }
             )
+        elif version == 0:  # the writer saw no value yet, and someone has entered one since
+            raise ConflictError(
+                current_version=measurement.version,
+                changed={"value": {"before": None, "after": plain_number(measurement.value)}},
+            )
         else:
             check_version(measurement, version)
         before = snapshot(measurement) if not creating else {}
@@ -838,16 +868,6 @@ def measurement_delete(*, actor: Any, measurement: Measurement) -> None:
     if not measurement.editable_status:
         raise ValidationError({"status": _("Only a draft or a returned value can be withdrawn.")})
     soft_delete(actor=actor, objs=[measurement], related=measurement.indicator)
-
-
-def last_reason(measurement: Measurement) -> str:
-    """Why the measurement was last returned (empty when it never was)."""
-    step = (
-        measurement.transitions.filter(to_status=Measurement.Status.RETURNED)
-        .order_by("-time", "-id")
-        .first()
-    )
-    return step.reason if step else ""
 
 
 # -- many at once ------------------------------------------------------------------------------

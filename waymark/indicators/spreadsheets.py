@@ -52,6 +52,7 @@ FIELDS = [
     "denominator",
     "date_collected",
     "comment",
+    "version",
 ]
 FILL_IN = ["value", "denominator", "date_collected", "comment"]
 # Service field name -> the template's column letter ("text" is a qualitative value).
@@ -72,6 +73,7 @@ HEADERS: dict[str, Promise] = {
     "denominator": gettext_lazy("Denominator"),
     "date_collected": gettext_lazy("Date collected"),
     "comment": gettext_lazy("Comment"),
+    "version": gettext_lazy("Version (do not change)"),
 }
 HEADERS["text"] = HEADERS["value"]
 # Short names for error sentences ("row 7, column K (Value): ...").
@@ -98,6 +100,10 @@ HELP: dict[str, Promise] = {
     ),
     "unit_of_measure": gettext_lazy("What the number counts (people, days, MNT, %)."),
     "previous": gettext_lazy("The value reported for the period before, for comparison."),
+    "version": gettext_lazy(
+        "The version of the value when the file was made (0: none yet). If someone changes the "
+        "value online before you upload, the upload says so instead of overwriting it."
+    ),
     "status": gettext_lazy(
         "New: nothing entered yet. Draft: saved, not submitted. Returned: sent back for correction."
     ),
@@ -375,6 +381,7 @@ def template_workbook(dues: list[Due], *, person_name: str) -> bytes:
         "denominator": 13,
         "date_collected": 14,
         "comment": 36,
+        "version": 9,
     }
     for column, name in enumerate(FIELDS, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=column, value=str(HEADERS[name]))
@@ -382,6 +389,7 @@ def template_workbook(dues: list[Due], *, person_name: str) -> bytes:
         cell.fill = FILL_IN_HEADER if name in FILL_IN else HEADER_FILL
         sheet.column_dimensions[COLUMNS[name]].width = widths[name]
     sheet.row_dimensions[HEADER_ROW].height = 32
+    sheet.column_dimensions[COLUMNS["version"]].hidden = True  # read back, never edited
 
     yes, no = _yes_no_words()
     lists: dict[str, DataValidation] = {}
@@ -405,6 +413,7 @@ def template_workbook(dues: list[Due], *, person_name: str) -> bytes:
             else None,
             "date_collected": measurement.date_collected if measurement else None,
             "comment": (measurement.comment or None) if measurement else None,
+            "version": measurement.version if measurement else 0,
         }
         for column, name in enumerate(FIELDS, start=1):
             cell = sheet.cell(row=row, column=column, value=values[name])
@@ -624,6 +633,7 @@ def read_template(upload: Any, *, person: Any) -> list[Entry]:
             errors[row_key] = problems
             continue
         comment = cells["comment"]
+        version = cells["version"]
         entries.append(
             Entry(
                 key=row_key,
@@ -636,11 +646,20 @@ def read_template(upload: Any, *, person: Any) -> list[Entry]:
                     "date_collected": collected,
                     "comment": "" if _blank(comment) else str(comment).strip(),
                 },
+                version=_version(version),
             )
         )
     if errors:
         raise SpreadsheetError(errors)
     return entries
+
+
+def _version(raw: Any) -> int | None:
+    """The version written into the template; None (no check) when the cell was emptied."""
+    try:
+        return None if _blank(raw) else int(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 def _row_number(key: str) -> int:

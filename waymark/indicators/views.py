@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -50,9 +51,11 @@ from waymark.indicators.selectors import (
     can_view_measurement,
     data_owed_by,
     figures,
+    last_reason,
     life_of_plan,
     percent_met,
     reporting_units,
+    sees_every_value,
 )
 from waymark.indicators.services import (
     BatchError,
@@ -60,7 +63,6 @@ from waymark.indicators.services import (
     indicator_create,
     indicator_delete,
     indicator_update,
-    last_reason,
     measurement_approve,
     measurement_return,
     measurement_save,
@@ -76,6 +78,15 @@ from waymark.plans.models import Plan
 from waymark.plans.selectors import can_manage_plan, can_view_plan
 
 MY_DATA_FIELDS = ("value", "denominator", "text", "date_collected", "comment")
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str | None:
+    """A "next" address only when it stays on this site."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
 
 
 def _plan(request: HttpRequest, pk: int) -> Plan:
@@ -221,7 +232,11 @@ def indicator_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_manage_indicator(request.user, indicator):
         raise PermissionDenied
     if request.method == "POST":
-        indicator_delete(actor=request.user, indicator=indicator)
+        try:
+            indicator_delete(actor=request.user, indicator=indicator)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("indicator-detail", indicator.pk)
         messages.success(request, _("Indicator moved to the trash; a manager can restore it."))
         return redirect("indicator-list", indicator.plan_id)
     return render(
@@ -288,17 +303,17 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit", "period", "submitted_by"
         )
     )
-    whole_plan = can_view_plan(request.user, indicator.plan)
-    if not whole_plan:  # a reporter of another unit sees its own units' values only
-        access = get_access(request.user)
+    access = get_access(request.user)
+    every_value = sees_every_value(request.user, indicator)
+    if not every_value:  # a reporter of another unit sees its own units' values only
         all_measurements = [m for m in all_measurements if access.has(m.unit, Role.VIEWER)]
     # A calculated indicator's figures come from its components' approved values.
     given = None if indicator.is_calculated else all_measurements
     table = figures([indicator], periods, measurements=given)[indicator.pk]
     cells = list(table.values())
     units = reporting_units(indicator)
-    if not whole_plan:
-        units = [u for u in units if get_access(request.user).has(u, Role.VIEWER)]
+    if not every_value:
+        units = [u for u in units if access.has(u, Role.VIEWER)]
     unit_names = {u.pk: u for u in units}
     for m in all_measurements:
         unit_names.setdefault(m.unit_id, m.unit)
@@ -316,10 +331,13 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     awaiting = [m for m in all_measurements if m.status == Measurement.Status.SUBMITTED]
     for m in awaiting:
         m.reviewable = can_review(request.user, m, org=org)
+    steps = Transition.objects.filter(measurement__indicator=indicator)
+    if not every_value:
+        steps = steps.filter(access.unit_q("measurement__unit__"))
     transitions = list(
-        Transition.objects.filter(measurement__indicator=indicator)
-        .select_related("actor", "measurement__period", "measurement__unit")
-        .order_by("-time", "-id")[:12]
+        steps.select_related("actor", "measurement__period", "measurement__unit").order_by(
+            "-time", "-id"
+        )[:12]
     )
     # Changes of a value already set (first settings are not revisions worth a reader's time).
     revisions = list(
@@ -327,7 +345,8 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .exclude(old_value__isnull=True, reason="")
         .select_related("actor", "period")[:12]
     )
-    access = get_access(request.user)
+    # The indicator's history holds its values' changes too: only for who sees every value.
+    history = history_for(indicator, limit=8, belongings=every_value)
     return render(
         request,
         "indicators/indicator_detail.html",
@@ -349,7 +368,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": can_manage_indicator(request.user, indicator),
             "can_unlock": access.has(indicator.plan.owner_unit, Role.ADMIN),
             "enter_units": [u for u in units if can_enter(request.user, indicator, u)],
-            "history": history_for(indicator, limit=8),
+            "history": history,
             "history_model": "indicator",
             "grace_days": org.grace_days,
         },
@@ -422,9 +441,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 "due": due,
                 "values": values,
                 "errors": errors.get(due.key, {}),
-                "returned_reason": last_reason(due.measurement)
-                if due.measurement and due.measurement.status == Measurement.Status.RETURNED
-                else "",
+                "returned_reason": due.returned_reason,
             }
         )
     return render(
@@ -600,7 +617,8 @@ def measurement_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     return redirect(
-        request.POST.get("next") or reverse("measurement-detail", args=[measurement.pk])
+        _safe_next(request, request.POST.get("next"))
+        or reverse("measurement-detail", args=[measurement.pk])
     )
 
 
@@ -678,7 +696,8 @@ def period_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
                 },
             )
             return redirect(
-                request.GET.get("next") or reverse("plan-indicators-periods", args=[period.plan_id])
+                _safe_next(request, request.GET.get("next"))
+                or reverse("plan-indicators-periods", args=[period.plan_id])
             )
     return render(
         request,

@@ -35,7 +35,7 @@ from waymark.indicators.models import (
     Target,
     Transition,
 )
-from waymark.indicators.services import last_reason
+from waymark.indicators.selectors import last_reason
 from waymark.org.models import Membership, Organisation, Person, Unit
 from waymark.plans.models import Element, Milestone, Plan
 

@@ -232,3 +232,26 @@ def test_it_computes_calculated_indicators(cast: Cast) -> None:
     table = iptt(person=cast.viewer, plan=scenario.plan, frequency="quarterly")
     assert row(table, total.code).cells[0].actual_amount == Decimal(30 + 5 + 9 + 14)
     assert figures(table, total.code)[f"{y}-Q2"][1] is None  # 1.c has no April value
+
+
+def test_the_unit_filter_shows_what_the_unit_reported_not_the_whole_plan(cast: Cast) -> None:
+    from waymark.indicators.services import measurement_approve, measurement_save
+    from waymark.indicators.tests.builders import current_plan, make_indicator, open_period
+
+    plan = current_plan(cast)
+    indicator = make_indicator(cast, plan, "1.a", reporting_units=[cast.dept, cast.other])
+    period = open_period(indicator)
+    for actor, unit, value in ((cast.contributor, cast.dept, 10), (cast.outsider, cast.other, 90)):
+        saved = measurement_save(
+            actor=actor,
+            indicator=indicator,
+            period=period,
+            unit=unit,
+            data={"value": value},
+            submit=True,
+        )
+        measurement_approve(actor=cast.admin, measurement=saved)
+    whole = iptt(person=cast.admin, plan=plan)
+    dept = iptt(person=cast.admin, plan=plan, unit=cast.dept)
+    assert whole.rows[0].life_actual.amount == 100  # type: ignore[union-attr]
+    assert dept.rows[0].life_actual.amount == 10  # type: ignore[union-attr]

@@ -1397,3 +1397,60 @@ def test_it_lets_only_an_organisation_admin_define_dimensions(cast: Cast, who: s
     with pytest.raises(PermissionDenied):
         dimension_save(actor=cast.everyone[who], name="Sex", categories=["Female", "Male"])
     assert not Dimension.objects.exists()
+
+
+# -- found in review -----------------------------------------------------------------------------
+def test_a_calculation_refuses_a_percentage_as_one_of_its_parts(cast: Cast) -> None:
+    plan = current_plan(cast)
+    share = make_indicator(cast, plan, "1.a", measure_type="percentage")
+    count = make_indicator(cast, plan, "1.b")
+    with pytest.raises(ValidationError) as caught:
+        make_indicator(
+            cast, plan, "1.c", calculation="ratio", numerator_of=[share], denominator_of=[count]
+        )
+    assert "numerator_of" in caught.value.message_dict
+
+
+def test_an_indicator_used_in_a_calculation_cannot_be_deleted(cast: Cast) -> None:
+    plan = current_plan(cast)
+    a = make_indicator(cast, plan, "1.a")
+    b = make_indicator(cast, plan, "1.b")
+    make_indicator(cast, plan, "1.c", calculation="sum", numerator_of=[a, b])
+    with pytest.raises(ValidationError) as caught:
+        indicator_delete(actor=cast.admin, indicator=b)
+    assert "1.c" in caught.value.message_dict["indicator"][0]
+    assert Indicator.objects.filter(pk=b.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"scale_levels": ["Bad", "Fair", "Good"]}, "scale_levels"),
+        ({"measure_type": "number"}, "measure_type"),
+    ],
+)
+def test_what_stored_levels_mean_cannot_change_once_there_is_data(
+    cast: Cast, data: dict[str, Any], field: str
+) -> None:
+    plan = current_plan(cast)
+    scale = make_indicator(
+        cast,
+        plan,
+        "1.a",
+        measure_type="ordinal",
+        scale_levels=["Poor", "Fair", "Good"],
+        aggregation="latest",
+        data_owners=[cast.contributor],
+    )
+    measurement_save(
+        actor=cast.contributor,
+        indicator=scale,
+        period=open_period(scale),
+        unit=cast.dept,
+        data={"value": "Good"},
+    )
+    with pytest.raises(ValidationError) as caught:
+        indicator_update(actor=cast.admin, indicator=scale, data=data)
+    assert field in caught.value.message_dict
+    scale.refresh_from_db()
+    assert (scale.measure_type, scale.scale_levels) == ("ordinal", ["Poor", "Fair", "Good"])

@@ -549,3 +549,26 @@ def test_it_reads_workbooks_saved_again_by_libreoffice(
         30,
         1,
     ]
+
+
+def test_an_upload_does_not_overwrite_a_value_entered_online_since_the_download(
+    cast: Cast, owed: Owed
+) -> None:
+    from waymark.indicators.services import measurement_save
+
+    content = download(cast.contributor)
+    row = row_of(content)[owed.key(owed.days, cast.dept)]
+    measurement_save(  # a colleague enters the value online while the file is out
+        actor=cast.manager,
+        indicator=owed.days,
+        period=owed.quarter,
+        unit=cast.dept,
+        data={"value": "100", "comment": "from the soum"},
+    )
+    filled = fill(content, {row: {"value": 1}})
+    entries = read_template(filled, person=cast.contributor)
+    with pytest.raises(BatchError) as caught:
+        measurements_save_batch(actor=cast.contributor, entries=entries)
+    assert "Someone else changed this" in caught.value.errors[f"row {row}"]["value"][0]
+    stored = Measurement.objects.get(indicator=owed.days)
+    assert (stored.value, stored.comment) == (Decimal(100), "from the soum")

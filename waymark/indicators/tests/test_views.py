@@ -452,3 +452,98 @@ def test_a_unit_that_reports_on_another_units_plan_sees_its_indicator_and_only_i
         f"row-{indicator.pk}-{period.pk}-{cast.other.pk}"
         in client.get("/my-data/").content.decode()
     )
+
+
+def test_my_data_reports_a_value_entered_by_someone_else_since_the_page_was_opened(
+    cast: Cast, live: Plan, client_for: Any
+) -> None:
+    indicator = make_indicator(cast, live, data_owners=[cast.contributor, cast.manager])
+    period = open_period(indicator)
+    key = owed_key(indicator, period, cast)
+    client = client_for("contributor")
+    assert f'name="{key}-version" value="0"' in client.get("/my-data/").content.decode()
+    measurement_save(
+        actor=cast.manager,
+        indicator=indicator,
+        period=period,
+        unit=cast.dept,
+        data={"value": "100", "comment": "from the soum"},
+    )
+
+    response = client.post("/my-data/", {f"{key}-value": "1", f"{key}-version": "0", "save": "1"})
+
+    assert response.status_code == 200
+    assert "Someone else changed this" in response.content.decode()
+    stored = Measurement.objects.get()
+    assert (stored.value, stored.comment) == (Decimal(100), "from the soum")
+
+
+def test_a_data_owner_without_a_role_in_the_unit_sees_the_value_they_entered(
+    cast: Cast, live: Plan, client_for: Any
+) -> None:
+    from waymark.core.testing import make_person
+
+    owner = make_person("statistician")
+    indicator = make_indicator(cast, live, data_owners=[owner])
+    measurement = measurement_save(
+        actor=owner,
+        indicator=indicator,
+        period=open_period(indicator),
+        unit=cast.dept,
+        data={"value": "7"},
+    )
+    client = client_for(None)
+    client.force_login(owner)
+    assert client.get(f"/measurements/{measurement.pk}/").status_code == 200
+    assert client.get(f"/indicators/{indicator.pk}/").status_code == 200
+
+
+def test_a_reporter_of_another_unit_sees_no_workflow_or_history_of_the_others_values(
+    cast: Cast, live: Plan, client_for: Any
+) -> None:
+    indicator = make_indicator(cast, live, reporting_units=[cast.dept, cast.other])
+    period = open_period(indicator)
+    ours = measurement_save(
+        actor=cast.contributor,
+        indicator=indicator,
+        period=period,
+        unit=cast.dept,
+        data={"value": "4242", "comment": "PRIVATE NOTE"},
+        submit=True,
+    )
+    from waymark.indicators.services import measurement_return
+
+    measurement_return(actor=cast.manager, measurement=ours, reason="SECRET-REASON")
+    page = client_for("outsider").get(f"/indicators/{indicator.pk}/").content.decode()
+    for secret in ("4242", "PRIVATE NOTE", "SECRET-REASON"):
+        assert secret not in page
+    assert (
+        "SECRET-REASON" in client_for("viewer").get(f"/indicators/{indicator.pk}/").content.decode()
+    )
+
+
+def test_approving_never_redirects_to_another_site(cast: Cast, live: Plan, client_for: Any) -> None:
+    indicator = make_indicator(cast, live, data_owners=[cast.contributor])
+    measurement = measurement_save(
+        actor=cast.contributor,
+        indicator=indicator,
+        period=open_period(indicator),
+        unit=cast.dept,
+        data={"value": "9"},
+        submit=True,
+    )
+    response = client_for("manager").post(
+        f"/measurements/{measurement.pk}/approve/", {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/measurements/{measurement.pk}/"
+
+
+def test_an_archived_plan_takes_no_more_data(cast: Cast, live: Plan, client_for: Any) -> None:
+    from waymark.plans.services import plan_update
+
+    indicator = make_indicator(cast, live, data_owners=[cast.contributor])
+    period = open_period(indicator)
+    plan_update(actor=cast.admin, plan=live, data={"state": Plan.State.ARCHIVED})
+    url = f"/indicators/{indicator.pk}/data/{period.pk}/{cast.dept.pk}/"
+    assert client_for("contributor").post(url, {"value": "3"}).status_code == 403
+    assert not Measurement.objects.exists()
