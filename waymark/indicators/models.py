@@ -209,6 +209,8 @@ class Period(VersionedModel):
         LOCKED = "locked", _("Locked")
         UNLOCKED = "unlocked", _("Unlocked")
 
+    ACCEPTING = (Status.OPEN, Status.GRACE, Status.UNLOCKED)  # the states that take data
+
     plan = models.ForeignKey(
         Plan, on_delete=models.CASCADE, related_name="periods", verbose_name=_("plan")
     )
@@ -256,11 +258,7 @@ class Period(VersionedModel):
         return self.Status.LOCKED
 
     def accepts_data(self, grace_days: int) -> bool:
-        return self.status(grace_days) in (
-            self.Status.OPEN,
-            self.Status.GRACE,
-            self.Status.UNLOCKED,
-        )
+        return self.status(grace_days) in self.ACCEPTING
 
 
 class Target(VersionedModel):

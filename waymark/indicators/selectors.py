@@ -151,7 +151,12 @@ def can_review(
 
 
 def can_unlock(person: Any, period: Period) -> bool:
-    return get_access(person).has(period.plan.owner_unit, Role.ADMIN)
+    return can_unlock_plan(person, period.plan)
+
+
+def can_unlock_plan(person: Any, plan: Plan) -> bool:
+    """Unlock the plan's locked periods: an admin of its owner unit."""
+    return get_access(person).has(plan.owner_unit, Role.ADMIN)
 
 
 # -- periods -----------------------------------------------------------------------------------
@@ -222,7 +227,7 @@ def data_owed_by(person: Any, *, today: datetime.date | None = None) -> list[Due
         freq_q |= Q(plan_id=plan_id, frequency=frequency)
     periods = list(Period.objects.filter(freq_q, start__lte=today).order_by("start"))
     previous = previous_periods(periods)
-    due_periods = [p for p in periods if p.status(org.grace_days, today) in ACCEPTING]
+    due_periods = [p for p in periods if p.status(org.grace_days, today) in Period.ACCEPTING]
     wanted_ids = {p.pk for p in due_periods} | {
         previous[p.pk].pk for p in due_periods if p.pk in previous
     }
@@ -257,9 +262,6 @@ def data_owed_by(person: Any, *, today: datetime.date | None = None) -> list[Due
                     )
                 )
     return owed
-
-
-ACCEPTING = (Period.Status.OPEN, Period.Status.GRACE, Period.Status.UNLOCKED)
 
 
 def returned_reasons(measurements: list[Measurement]) -> dict[int, str]:

@@ -374,7 +374,7 @@ def indicator_create(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Indicat
         raise ValidationError({"plan": _("This plan is in the trash; restore it first.")})
     indicator = Indicator(plan=plan)
     data = dict(data)
-    data.setdefault("frequency", _default_frequency(plan))
+    data.setdefault("frequency", default_frequency(plan))
     with transaction.atomic():
         m2m = _apply_indicator(indicator, data)
         indicator.save()
@@ -385,7 +385,8 @@ def indicator_create(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Indicat
     return indicator
 
 
-def _default_frequency(plan: Plan) -> str:
+def default_frequency(plan: Plan) -> str:
+    """A new indicator reports as often as its plan does."""
     return (
         Indicator.Frequency.MONTHLY
         if plan.cadence == Plan.Cadence.MONTHLY

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waymark.core.exceptions import ConflictError
@@ -47,6 +48,7 @@ from waymark.indicators.selectors import (
     can_manage_indicator,
     can_review,
     can_unlock,
+    can_unlock_plan,
     can_view_indicator,
     can_view_measurement,
     data_owed_by,
@@ -60,6 +62,7 @@ from waymark.indicators.selectors import (
 from waymark.indicators.services import (
     BatchError,
     Entry,
+    default_frequency,
     indicator_create,
     indicator_delete,
     indicator_update,
@@ -171,9 +174,7 @@ def indicator_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {
         "measure_type": Indicator.MeasureType.NUMBER,
         "direction": Indicator.Direction.INCREASE,
-        "frequency": Indicator.Frequency.MONTHLY
-        if plan.cadence == Plan.Cadence.MONTHLY
-        else Indicator.Frequency.QUARTERLY,
+        "frequency": default_frequency(plan),
         "aggregation": Indicator.AggregationRule.SUM,
         "numerator_at_most_denominator": True,
         "elements": [element_id] if element_id else [],
@@ -366,7 +367,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": transitions,
             "revisions": revisions,
             "can_manage": can_manage_indicator(request.user, indicator),
-            "can_unlock": access.has(indicator.plan.owner_unit, Role.ADMIN),
+            "can_unlock": can_unlock_plan(request.user, indicator.plan),
             "enter_units": [u for u in units if can_enter(request.user, indicator, u)],
             "history": history,
             "history_model": "indicator",
@@ -415,13 +416,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 errors = exc.errors
                 messages.error(request, str(exc))
             else:
-                if submit:
-                    messages.success(
-                        request,
-                        _("Submitted %(n)d values for approval.") % {"n": len(saved)},
-                    )
-                else:
-                    messages.success(request, _("Saved %(n)d drafts.") % {"n": len(saved)})
+                messages.success(request, _saved_message(len(saved), submit))
                 return redirect("my-data")
     rows = []
     for due in dues:
@@ -449,6 +444,14 @@ def my_data(request: HttpRequest) -> HttpResponse:
         "indicators/my_data.html",
         {"rows": rows, "upload_form": UploadForm(), "today": timezone.localdate()},
     )
+
+
+def _saved_message(n: int, submitted: bool) -> str:
+    if submitted:
+        return ngettext(
+            "Submitted %(n)d value for approval.", "Submitted %(n)d values for approval.", n
+        ) % {"n": n}
+    return ngettext("Saved %(n)d draft.", "Saved %(n)d drafts.", n) % {"n": n}
 
 
 def _fields_for(indicator: Indicator) -> set[str]:
@@ -490,12 +493,8 @@ def my_data_upload(request: HttpRequest) -> HttpResponse:
         else:
             if not saved:
                 messages.info(request, _("The file holds no values to save."))
-            elif form.cleaned_data["submit"]:
-                messages.success(
-                    request, _("Submitted %(n)d values for approval.") % {"n": len(saved)}
-                )
             else:
-                messages.success(request, _("Saved %(n)d drafts.") % {"n": len(saved)})
+                messages.success(request, _saved_message(len(saved), form.cleaned_data["submit"]))
             return redirect("my-data")
     return render(request, "indicators/my_data_upload.html", {"form": form, "problems": problems})
 
@@ -733,7 +732,7 @@ def plan_periods(request: HttpRequest, pk: int) -> HttpResponse:
             "plan": plan,
             "periods": periods,
             "grace_days": org.grace_days,
-            "can_unlock": get_access(request.user).has(plan.owner_unit, Role.ADMIN),
+            "can_unlock": can_unlock_plan(request.user, plan),
         },
     )
 

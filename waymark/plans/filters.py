@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Case, F, IntegerField, OrderBy, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from waymark.org.models import Health, Person, Unit
 from waymark.plans.models import Element, Plan
@@ -95,7 +96,9 @@ class ElementFilterSet(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("My items"))
     quick_win = django_filters.BooleanFilter(label=_("Quick win"))
     parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent"))
-    code = django_filters.CharFilter(field_name="code", label=_("Number"))
+    code = django_filters.CharFilter(
+        field_name="code", label=pgettext_lazy("element number", "Number")
+    )
     depth = django_filters.NumberFilter(label=_("Depth"))
     sort = django_filters.CharFilter(method="filter_sort", label=_("Sort"))
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -53,7 +53,7 @@ def show_value(context: template.Context, indicator: Indicator, value: Any) -> s
         return f"{number(amount, 1)}%"
     if kind == Indicator.MeasureType.YES_NO:
         if isinstance(value, Value) and value.numerator not in (0, 1):
-            return _("%(n)s \u00d7 yes") % {"n": number(value.numerator, 0)}
+            return _("%(n)s × yes")  # noqa: RUF001 % {"n": number(value.numerator, 0)}
         return _("Yes") if amount else _("No")
     if kind == Indicator.MeasureType.ORDINAL:
         levels = indicator.scale_levels or []
@@ -79,10 +79,15 @@ def percent_met_badge(percent: Decimal | None) -> SafeString | str:
     """% of target met, as a number and a word-bearing colour band (never colour alone)."""
     if percent is None:
         return "—"
-    level = "ok" if percent >= 100 else ("warn" if percent >= 85 else "bad")
-    # Whole percents, unless rounding would cross a band: 99.8% is not shown as "100%".
-    places = 1 if (99.5 <= percent < 100 or 84.5 <= percent < 85) else 0
-    return format_html('<span class="met met-{}">{}%</span>', level, number(percent, places))
+    level = _band(percent)
+    shown = Decimal(percent).quantize(Decimal(1))
+    if _band(shown) != level:  # never round across a band: 99.96% is not "100%"
+        shown = Decimal(percent).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    return format_html('<span class="met met-{}">{}%</span>', level, number(shown, 1))
+
+
+def _band(percent: Decimal) -> str:
+    return "ok" if percent >= 100 else ("warn" if percent >= 85 else "bad")
 
 
 @register.simple_tag

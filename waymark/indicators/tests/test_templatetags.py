@@ -17,6 +17,8 @@ from waymark.indicators.templatetags.indicators import percent_met_badge, show_v
     ("percent", "shown", "band"),
     [
         (Decimal("99.8"), "99.8%", "warn"),
+        (Decimal("99.96"), "99.9%", "warn"),
+        (Decimal("84.97"), "84.9%", "bad"),
         (Decimal("100"), "100%", "ok"),
         (Decimal("84.7"), "84.7%", "bad"),
         (Decimal("85.2"), "85%", "warn"),
