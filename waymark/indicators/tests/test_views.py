@@ -547,3 +547,22 @@ def test_an_archived_plan_takes_no_more_data(cast: Cast, live: Plan, client_for:
     url = f"/indicators/{indicator.pk}/data/{period.pk}/{cast.dept.pk}/"
     assert client_for("contributor").post(url, {"value": "3"}).status_code == 403
     assert not Measurement.objects.exists()
+
+
+def test_the_iptt_page_takes_the_same_number_of_queries_for_2_and_10_indicators(
+    cast: Cast, live: Plan, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    client = client_for("viewer")
+    for n in range(2):
+        make_indicator(cast, live, f"1.{n}", data_owners=[cast.contributor])
+    client.get(f"/plans/{live.pk}/iptt/")
+    with django_assert_num_queries(IPTT_PAGE_QUERIES):
+        client.get(f"/plans/{live.pk}/iptt/")
+    for n in range(2, 10):
+        make_indicator(cast, live, f"1.{n}", data_owners=[cast.contributor])
+    with django_assert_num_queries(IPTT_PAGE_QUERIES):
+        page = client.get(f"/plans/{live.pk}/iptt/").content.decode()
+    assert page.count('class="code"') >= 10
+
+
+IPTT_PAGE_QUERIES = 14
