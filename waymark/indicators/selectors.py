@@ -508,3 +508,45 @@ def rule_over_time(indicator: Indicator) -> Aggregation:
     if indicator.measure_type == Indicator.MeasureType.ORDINAL and rule == Aggregation.SUM:
         return Aggregation.LATEST
     return rule
+
+
+@dataclass
+class RollUpRow:
+    """A unit above several reporting units, with the total of what they reported per period."""
+
+    unit: Unit
+    totals: list[Value | None]
+
+
+def unit_roll_up(indicator: Indicator, cells: list[PeriodFigures]) -> list[RollUpRow]:
+    """Totals up the unit tree of the approved values, per period, for every unit that has
+    two or more reporting units at or below it (a department over its divisions, an aimag over
+    its soums). Sums add and percentages pool; scale, yes/no and text values are not totalled.
+    One query (the units above the reporting ones)."""
+    if indicator.measure_type in (
+        Indicator.MeasureType.ORDINAL,
+        Indicator.MeasureType.YES_NO,
+        Indicator.MeasureType.QUALITATIVE,
+    ):
+        return []
+    reported: dict[int, Unit] = {}
+    per_period: list[dict[str, Value]] = []
+    for cell in cells:
+        values: dict[str, Value] = {}
+        for m in cell.by_unit.values():
+            value = m.as_value()
+            if m.status == Measurement.Status.APPROVED and value is not None:
+                values[m.unit.path] = value
+                reported[m.unit_id] = m.unit
+        per_period.append(aggregation.roll_up(values))
+    below: dict[int, int] = defaultdict(int)  # unit id -> reporting units at or below it
+    for unit in reported.values():
+        for ancestor_id in unit.ancestor_ids:
+            below[ancestor_id] += 1
+    wanted = [uid for uid, n in below.items() if n >= 2]
+    if not wanted:
+        return []
+    rows = []
+    for unit in Unit.objects.filter(pk__in=wanted).order_by("path"):
+        rows.append(RollUpRow(unit=unit, totals=[totals.get(unit.path) for totals in per_period]))
+    return rows

@@ -58,6 +58,7 @@ from waymark.indicators.selectors import (
     percent_met,
     reporting_units,
     sees_every_value,
+    unit_roll_up,
 )
 from waymark.indicators.services import (
     BatchError,
@@ -361,6 +362,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 indicator, life.amount if life else None, indicator.target_value
             ),
             "units": [unit_names[k] for k in unit_names],
+            "roll_up": unit_roll_up(indicator, cells),
             "breakdown_rows": breakdown_rows,
             "cells": cells,
             "awaiting": awaiting,

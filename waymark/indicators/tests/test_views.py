@@ -566,3 +566,32 @@ def test_the_iptt_page_takes_the_same_number_of_queries_for_2_and_10_indicators(
 
 
 IPTT_PAGE_QUERIES = 14
+
+
+def test_the_indicator_page_totals_the_reporting_units_up_the_unit_tree(
+    cast: Cast, live: Plan, client_for: Any
+) -> None:
+    indicator = make_indicator(
+        cast, live, measure_type="percentage", reporting_units=[cast.dept, cast.other]
+    )
+    period = open_period(indicator)
+    for actor, unit, n, d in (
+        (cast.contributor, cast.dept, 12, 20),
+        (cast.outsider, cast.other, 3, 10),
+    ):
+        saved = measurement_save(
+            actor=actor,
+            indicator=indicator,
+            period=period,
+            unit=unit,
+            data={"value": n, "denominator": d},
+            submit=True,
+        )
+        measurement_approve(actor=cast.admin, measurement=saved)
+
+    page = client_for("admin").get(f"/indicators/{indicator.pk}/").content.decode()
+
+    total = page[page.index('<tr class="rollup">') :]
+    total = total[: total.index("</tr>")]
+    assert cast.root.label in total
+    assert "50%" in total  # (12 + 3) / (20 + 10), not the mean of 60% and 30%
