@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.numbers import list_currencies
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -780,7 +780,11 @@ def measurement_save(
             if "breakdown" in data:
                 measurement.breakdown = _clean_breakdown(indicator, data["breakdown"])
             if creating:
-                measurement.save()
+                try:
+                    with transaction.atomic():
+                        measurement.save()
+                except IntegrityError:  # someone entered the same value a moment ago
+                    raise ConflictError(current_version=1, changed={}) from None
                 _transition(measurement, Measurement.Status.DRAFT, actor, from_status="")
                 record_create(actor=actor, obj=measurement, related=indicator)
             else:
