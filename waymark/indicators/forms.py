@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from waymark.core.forms import VersionField
 from waymark.indicators.models import Dimension, Indicator, Measurement, Period
 from waymark.indicators.services import plain_number
+from waymark.org.forms import health_rules, thresholds
 from waymark.org.models import Person, Unit
 from waymark.plans.forms import (
     DateInput,
@@ -133,6 +134,29 @@ class IndicatorForm(forms.Form):
     denominator_of = IndicatorsField(
         label=_("Denominator"), queryset=Indicator.objects.none(), required=False
     )
+    health_basis = forms.ChoiceField(
+        label=_("Health from"),
+        choices=Indicator.HealthBasis.choices,
+        initial=Indicator.HealthBasis.TARGET,
+        required=False,
+        help_text=_("Pace needs a baseline and a life-of-plan target."),
+    )
+    on_track_from = forms.DecimalField(
+        label=_("On track from (% of target met)"),
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("Empty: the organisation's rule."),
+    )
+    at_risk_from = forms.DecimalField(
+        label=_("At risk from (% of target met)"),
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("Below it: off track."),
+    )
     reason = forms.CharField(
         label=_("Reason for changing the baseline or target"),
         required=False,
@@ -162,13 +186,16 @@ class IndicatorForm(forms.Form):
         for key in INDICATOR_M2M:
             data[key] = [o.pk for o in getattr(indicator, key).all()]
         data["version"] = indicator.version
+        data.update(thresholds(indicator.health_rules))
         return data
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         for key in ("version", "reason"):
             data.pop(key, None)
+        data["health_rules"] = health_rules(data.pop("on_track_from"), data.pop("at_risk_from"))
         data["calculation"] = data.get("calculation") or ""
+        data["health_basis"] = data.get("health_basis") or Indicator.HealthBasis.TARGET
         return data
 
 

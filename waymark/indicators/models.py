@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waymark.core.models import SoftDeleteModel, VersionedModel
 from waymark.indicators.aggregation import Aggregation, Value
-from waymark.org.models import Unit
+from waymark.org.models import Health, Unit
 from waymark.plans.models import Element, Plan
 
 
@@ -141,6 +141,28 @@ class Indicator(SoftDeleteModel, VersionedModel):
     collection_method = models.CharField(_("collection method"), max_length=300, blank=True)
     calculation = models.CharField(
         _("calculation"), max_length=6, choices=Calculation.choices, blank=True, default=""
+    )
+
+    class HealthBasis(models.TextChoices):
+        TARGET = "target", _("Latest actual against its target")
+        PACE = "pace", _("Pace: progress against the progress expected by today")
+
+    health_basis = models.CharField(
+        _("health from"), max_length=8, choices=HealthBasis.choices, default=HealthBasis.TARGET
+    )
+    # Own rules, first match wins; empty: the organisation's.
+    health_rules = models.JSONField(_("health rules"), default=list, blank=True)
+    # Computed when its data changes (waymark.indicators.progress), with the reason in words.
+    health = models.CharField(
+        _("health"),
+        max_length=12,
+        choices=Health.choices,
+        default=Health.NOT_ASSESSED,
+        editable=False,
+    )
+    health_reason = models.TextField(_("why this health"), blank=True, editable=False)
+    percent_met = models.DecimalField(
+        _("% of target met"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
     )
     # Calculated indicators: the ids of the indicators of the same plan they are made of.
     numerator_of = models.ManyToManyField(

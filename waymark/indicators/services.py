@@ -32,6 +32,7 @@ from waymark.core.services import (
     snapshot,
     soft_delete,
 )
+from waymark.indicators.health import dump_rules, parse_rules
 from waymark.indicators.models import (
     Dimension,
     Indicator,
@@ -42,6 +43,7 @@ from waymark.indicators.models import (
     Transition,
 )
 from waymark.indicators.periods import spans
+from waymark.indicators.progress import refresh_indicator
 from waymark.indicators.selectors import (
     can_enter,
     can_manage_indicator,
@@ -50,6 +52,7 @@ from waymark.indicators.selectors import (
 )
 from waymark.org.models import Organisation, Unit
 from waymark.plans.models import Element, Plan
+from waymark.plans.progress import refresh_plan
 from waymark.plans.selectors import can_manage_plan
 
 INDICATOR_FIELDS = (
@@ -77,6 +80,8 @@ INDICATOR_FIELDS = (
     "means_of_verification",
     "collection_method",
     "calculation",
+    "health_basis",
+    "health_rules",
 )
 INDICATOR_M2M = (
     "elements",
@@ -258,6 +263,7 @@ def _validate_indicator(indicator: Indicator) -> None:
         "frequency": Indicator.Frequency,
         "aggregation": Indicator.AggregationRule,
         "calculation": Indicator.Calculation,
+        "health_basis": Indicator.HealthBasis,
     }
     for key, kind in choices.items():
         if getattr(indicator, key) not in kind.values:
@@ -304,6 +310,8 @@ def _validate_indicator(indicator: Indicator) -> None:
     if indicator.baseline_not_available:
         indicator.baseline_value = None
         indicator.baseline_date = None
+    rules = indicator.health_rules or []
+    indicator.health_rules = dump_rules(parse_rules(rules)) if rules else []
     if indicator.frequency == Indicator.Frequency.ONE_OFF and indicator.cumulative:
         indicator.cumulative = False
 
@@ -382,6 +390,7 @@ def indicator_create(*, actor: Any, plan: Plan, data: dict[str, Any]) -> Indicat
             getattr(indicator, key).set(values)
         record_create(actor=actor, obj=indicator, related=plan)
         periods_ensure(plan=plan, frequency=indicator.frequency)
+        refresh_indicator(indicator)
     return indicator
 
 
@@ -457,6 +466,7 @@ def indicator_update(
         save_update(actor=actor, obj=indicator, before=before, related=indicator.plan, m2m=m2m)
         Revision.objects.bulk_create(revisions)
         periods_ensure(plan=indicator.plan, frequency=indicator.frequency)
+        refresh_indicator(indicator)
     return indicator
 
 
@@ -476,7 +486,9 @@ def indicator_delete(*, actor: Any, indicator: Indicator) -> None:
                 % {"codes": ", ".join(users)}
             }
         )
-    soft_delete(actor=actor, objs=[indicator], related=indicator.plan)
+    with transaction.atomic():
+        soft_delete(actor=actor, objs=[indicator], related=indicator.plan)
+        refresh_plan(indicator.plan)
 
 
 def indicator_restore(*, actor: Any, indicator: Indicator) -> Indicator:
@@ -491,7 +503,8 @@ def indicator_restore(*, actor: Any, indicator: Indicator) -> Indicator:
         restore_batch(
             actor=actor, model=Indicator, batch=indicator.deletion_batch, related=indicator.plan
         )
-    indicator.refresh_from_db()
+        indicator.refresh_from_db()
+        refresh_indicator(indicator)
     return indicator
 
 
@@ -605,6 +618,7 @@ def targets_set(
                 target.value = value
                 save_update(actor=actor, obj=target, before=before, related=indicator)
             changed.append(target)
+        refresh_indicator(indicator)
     return changed
 
 
@@ -843,6 +857,7 @@ def measurement_approve(
         _transition(measurement, Measurement.Status.APPROVED, actor)
         measurement.status = Measurement.Status.APPROVED
         save_update(actor=actor, obj=measurement, before=before, related=measurement.indicator)
+        refresh_indicator(measurement.indicator)
     return measurement
 
 
@@ -860,10 +875,13 @@ def measurement_return(
             raise ValidationError(
                 {"status": _("Only a submitted or approved value can be returned.")}
             )
+        was_approved = measurement.status == Measurement.Status.APPROVED
         before = snapshot(measurement)
         _transition(measurement, Measurement.Status.RETURNED, actor, reason)
         measurement.status = Measurement.Status.RETURNED
         save_update(actor=actor, obj=measurement, before=before, related=measurement.indicator)
+        if was_approved:  # it no longer counts in the actual
+            refresh_indicator(measurement.indicator)
     return measurement
 
 

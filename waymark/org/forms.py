@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -133,6 +134,22 @@ class OrganisationForm(forms.Form):
     allow_self_approval = forms.BooleanField(
         label=_("People may approve the data they submitted themselves"), required=False
     )
+    on_track_from = forms.DecimalField(
+        label=_("An indicator is on track from (% of target met)"),
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("100 by default."),
+    )
+    at_risk_from = forms.DecimalField(
+        label=_("An indicator is at risk from (% of target met)"),
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("85 by default; below it, off track."),
+    )
     version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -184,6 +201,9 @@ class OrganisationForm(forms.Form):
         }
         if self.cleaned_data.get("grace_days") is not None:
             data["grace_days"] = self.cleaned_data["grace_days"]
+        data["health_rules"] = health_rules(
+            self.cleaned_data.get("on_track_from"), self.cleaned_data.get("at_risk_from")
+        )
         if self.cleaned_data.get("logo"):
             data["logo"] = self.cleaned_data["logo"]
         data["health_styles"] = {
@@ -194,3 +214,19 @@ class OrganisationForm(forms.Form):
             for key in Health.values
         }
         return data
+
+
+def health_rules(on_track: Decimal | None, at_risk: Decimal | None) -> list[dict[str, str]]:
+    """Two thresholds as rules (first match wins); none given: the defaults."""
+    if on_track is None and at_risk is None:
+        return []
+    return [
+        {"health": "on_track", "at_least": str(100 if on_track is None else on_track)},
+        {"health": "at_risk", "at_least": str(85 if at_risk is None else at_risk)},
+    ]
+
+
+def thresholds(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """The two thresholds of stored rules, for a form's initial values."""
+    found = {rule.get("health"): rule.get("at_least") for rule in rules or []}
+    return {"on_track_from": found.get("on_track"), "at_risk_from": found.get("at_risk")}

@@ -49,6 +49,9 @@ class Organisation(VersionedModel):
     allow_self_approval = models.BooleanField(
         _("people may approve their own submissions"), default=False
     )
+    # Indicator health rules, first match wins: [{"health": "on_track", "at_least": "100"}, ...];
+    # empty: on track from 100% of target, at risk from 85%, otherwise off track.
+    health_rules = models.JSONField(_("indicator health rules"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("organisation")

@@ -339,11 +339,22 @@ def organisation_update(
             org.grace_days = days
         if "allow_self_approval" in data:
             org.allow_self_approval = bool(data["allow_self_approval"])
+        rules_changed = False
+        if "health_rules" in data:
+            from waymark.indicators.health import dump_rules, parse_rules
+
+            rules = dump_rules(parse_rules(data["health_rules"])) if data["health_rules"] else []
+            rules_changed = rules != (org.health_rules or [])
+            org.health_rules = rules
         if "health_styles" in data:
             org.health_styles = _clean_health_styles(data["health_styles"])
         if "logo" in data:
             org.logo = data["logo"]
         save_update(actor=actor, obj=org, before=before)
+        if rules_changed:  # every indicator on the organisation's rules is assessed again
+            from waymark.indicators.progress import refresh_all
+
+            refresh_all()
     return org
 
 

@@ -25,6 +25,7 @@ from waymark.org.forms import (
     PersonForm,
     UnitForm,
     UnitMoveForm,
+    thresholds,
 )
 from waymark.org.models import Health, Membership, Organisation, Person, Unit
 from waymark.org.selectors import people_visible_to, units_visible_to
@@ -369,6 +370,7 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         "time_zone": org.time_zone,
         "grace_days": org.grace_days,
         "allow_self_approval": org.allow_self_approval,
+        **thresholds(org.health_rules),
         "version": org.version,
     }
     for key in Health.values:

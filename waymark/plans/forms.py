@@ -68,6 +68,17 @@ class PlanForm(forms.Form):
     end_date = forms.DateField(label=_("End"), widget=DateInput())
     cadence = forms.ChoiceField(label=_("Reporting cadence"), choices=Plan.Cadence.choices)
     state = forms.ChoiceField(label=_("State"), choices=Plan.State.choices)
+    progress_method = forms.ChoiceField(
+        label=_("Percent complete"), choices=Plan.Progress.choices, initial=Plan.Progress.MANUAL
+    )
+    rollup_method = forms.ChoiceField(
+        label=_("Health roll-up"),
+        choices=Plan.RollUp.choices,
+        initial=Plan.RollUp.AVERAGE,
+        help_text=_(
+            "How an element's health follows from its indicators and the elements beneath."
+        ),
+    )
     tiers = TiersField(
         label=_("Tiers"),
         initial="Goal > Objective > Action",
@@ -202,6 +213,14 @@ ELEMENT_FORM_FIELDS = {
     "notes": lambda: forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     ),
+    "weight": lambda: forms.DecimalField(
+        label=_("Weight"),
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(1000),
+        decimal_places=2,
+        help_text=_("How much it counts in a weighted roll-up of its parent (1 by default)."),
+    ),
 }
 
 # Fields the tracking grid edits in place.
@@ -250,6 +269,8 @@ class ElementForm(forms.Form):
             data["tags"] = [t.strip() for t in (data["tags"] or "").split(",") if t.strip()]
         if "percent_complete" in data and data["percent_complete"] is None:
             data["percent_complete"] = 0
+        if "weight" in data and data["weight"] is None:
+            data["weight"] = Decimal(1)
         return data
 
 

@@ -35,6 +35,16 @@ class Plan(SoftDeleteModel, VersionedModel):
         ACTIVE = "active", _("Active")
         ARCHIVED = "archived", _("Archived")
 
+    class Progress(models.TextChoices):
+        MANUAL = "manual", _("Entered by hand")
+        CHILDREN = "children", _("From the elements beneath")
+        MILESTONES = "milestones", _("From milestones done, else the elements beneath")
+
+    class RollUp(models.TextChoices):
+        AVERAGE = "average", _("Average")
+        WEIGHTED = "weighted", _("Weighted average")
+        WORST = "worst", _("Worst child")
+
     title = models.CharField(_("title"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STRATEGIC)
     start_date = models.DateField(_("start"))
@@ -57,6 +67,12 @@ class Plan(SoftDeleteModel, VersionedModel):
         on_delete=models.SET_NULL,
         related_name="child_plans",
         verbose_name=_("parent plan"),
+    )
+    progress_method = models.CharField(
+        _("percent complete"), max_length=10, choices=Progress.choices, default=Progress.MANUAL
+    )
+    rollup_method = models.CharField(
+        _("health roll-up"), max_length=10, choices=RollUp.choices, default=RollUp.AVERAGE
     )
 
     class Meta:
@@ -114,6 +130,15 @@ class Element(SoftDeleteModel, VersionedModel):
         _("health override"), max_length=12, choices=Health.choices, blank=True
     )
     health_override_reason = models.TextField(_("reason for the override"), blank=True)
+    # Why the computed health is what it is ("Average of 3: 2 on track, 1 at risk").
+    health_reason = models.TextField(_("why this health"), blank=True, editable=False)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=8,
+        decimal_places=2,
+        default=1,
+        help_text=_("For weighted roll-ups."),
+    )
     # xgettext:no-python-format
     percent_complete = models.PositiveSmallIntegerField(_("% complete"), default=0)
     priority = models.CharField(

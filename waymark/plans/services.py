@@ -30,6 +30,7 @@ from waymark.core.services import (
 from waymark.org.models import Health, Unit
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.numbering import renumber
+from waymark.plans.progress import computes_percent, refresh_plan
 from waymark.plans.selectors import can_edit_element, can_manage_plan
 
 PLAN_FIELDS = (
@@ -45,6 +46,8 @@ PLAN_FIELDS = (
     "tiers",
     "state",
     "parent",
+    "progress_method",
+    "rollup_method",
 )
 ELEMENT_FIELDS = (
     "title",
@@ -68,6 +71,7 @@ ELEMENT_FIELDS = (
     "policy_area",
     "tags",
     "notes",
+    "weight",
 )
 MILESTONE_FIELDS = ("title", "due_date", "done_date", "decision")
 MAX_AMOUNT = Decimal(10) ** 14  # the budget columns hold 16 digits, 2 after the point
@@ -93,6 +97,10 @@ def _apply_plan(plan: Plan, data: dict[str, Any]) -> None:
         raise ValidationError({"cadence": _("Choose monthly or quarterly reporting.")})
     if plan.state not in Plan.State.values:
         raise ValidationError({"state": _("Choose a state.")})
+    if plan.progress_method not in Plan.Progress.values:
+        raise ValidationError({"progress_method": _("Choose how percent complete is found.")})
+    if plan.rollup_method not in Plan.RollUp.values:
+        raise ValidationError({"rollup_method": _("Choose how health rolls up.")})
     tiers = [str(t).strip() for t in (plan.tiers or [])]
     if not tiers or any(not t for t in tiers):
         raise ValidationError({"tiers": _("Name every tier, e.g. Goal, Objective, Action.")})
@@ -149,6 +157,7 @@ def plan_update(
                 }
             )
         save_update(actor=actor, obj=plan, before=before)
+        refresh_plan(plan)
     return plan
 
 
@@ -294,6 +303,10 @@ def _validate_element(element: Element) -> None:
         raise ValidationError(
             {"completed_date": _("The completed date cannot be before the start date.")}
         )
+    weight = _decimal(element.weight, "weight")
+    if weight is None or weight > 1000:
+        raise ValidationError({"weight": _("Enter a weight from 0 to 1000, e.g. 1 or 2.5.")})
+    element.weight = weight
     element.budget_planned = _decimal(element.budget_planned, "budget_planned")
     element.budget_spent = _decimal(element.budget_spent, "budget_spent")
     if element.responsible_unit is not None and element.responsible_unit.is_archived:
@@ -396,6 +409,7 @@ def element_create(
         if contributors:
             element.contributors.set(contributors)
         renumber(plan)
+        refresh_plan(plan)
         element.refresh_from_db()
         record_create(actor=actor, obj=element, related=plan)
     return element
@@ -409,8 +423,25 @@ def element_update(
         check_version(element, version)
         before = snapshot(element)
         contributors = _apply_element(element, data)
+        if (
+            element.percent_complete != before.get("percent_complete")
+            and element.state != Element.State.COMPLETED
+            and computes_percent(
+                element.plan, element, has_children=Element.objects.filter(parent=element).exists()
+            )
+        ):
+            raise ValidationError(
+                {
+                    "percent_complete": _(
+                        "This plan computes percent complete from milestones or the elements "
+                        "beneath; it cannot be entered here."
+                    )
+                }
+            )
         m2m = {"contributors": contributors} if contributors is not None else None
         save_update(actor=actor, obj=element, before=before, related=element.plan, m2m=m2m)
+        refresh_plan(element.plan)
+        element.refresh_from_db(fields=["health", "health_reason", "percent_complete"])
     return element
 
 
@@ -455,6 +486,7 @@ def element_move(
         Element.objects.bulk_update([s for s in siblings if s.pk != element.pk], ["position"])
         element.save(update_fields=["parent", "position"])
         renumber(plan)
+        refresh_plan(plan)
         element.refresh_from_db()
         if snapshot(element) != before:
             element.version += 1
@@ -487,6 +519,7 @@ def element_delete(*, actor: Any, element: Element) -> None:
         )
         soft_delete(actor=actor, objs=[element, *subtree], related=plan)
         renumber(plan)
+        refresh_plan(plan)
 
 
 def element_restore(*, actor: Any, element: Element) -> Element:
@@ -510,6 +543,7 @@ def element_restore(*, actor: Any, element: Element) -> Element:
         ).update(position=F("position") + 1)
         restore_batch(actor=actor, model=Element, batch=element.deletion_batch, related=plan)
         renumber(plan)
+        refresh_plan(plan)
     element.refresh_from_db()
     return element
 
@@ -532,6 +566,7 @@ def milestone_create(*, actor: Any, element: Element, data: dict[str, Any]) -> M
     with transaction.atomic():
         milestone.save()
         record_create(actor=actor, obj=milestone, related=element)
+        refresh_plan(element.plan)
     return milestone
 
 
@@ -544,12 +579,15 @@ def milestone_update(
         before = snapshot(milestone)
         _apply_milestone(milestone, data)
         save_update(actor=actor, obj=milestone, before=before, related=milestone.element)
+        refresh_plan(milestone.element.plan)
     return milestone
 
 
 def milestone_delete(*, actor: Any, milestone: Milestone) -> None:
     get_access(actor).require(can_edit_element(actor, milestone.element))
-    soft_delete(actor=actor, objs=[milestone], related=milestone.element)
+    with transaction.atomic():
+        soft_delete(actor=actor, objs=[milestone], related=milestone.element)
+        refresh_plan(milestone.element.plan)
 
 
 def milestone_restore(*, actor: Any, milestone: Milestone) -> Milestone:
@@ -562,5 +600,6 @@ def milestone_restore(*, actor: Any, milestone: Milestone) -> Milestone:
         restore_batch(
             actor=actor, model=Milestone, batch=milestone.deletion_batch, related=milestone.element
         )
+        refresh_plan(milestone.element.plan)
     milestone.refresh_from_db()
     return milestone

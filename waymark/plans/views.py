@@ -112,6 +112,8 @@ def plan_create_view(request: HttpRequest) -> HttpResponse:
             "tiers": "Goal > Objective > Action",
             "state": Plan.State.DRAFT,
             "cadence": Plan.Cadence.QUARTERLY,
+            "progress_method": Plan.Progress.MANUAL,
+            "rollup_method": Plan.RollUp.AVERAGE,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -169,6 +171,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "vision",
             "mission",
             "values",
+            "progress_method",
+            "rollup_method",
         )
     }
     initial.update(owner_unit=plan.owner_unit_id, parent=plan.parent_id, version=plan.version)

@@ -54,6 +54,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "vision",
             "mission",
             "values",
+            "progress_method",
+            "rollup_method",
             "version",
             "created_at",
             "updated_at",
@@ -83,6 +85,9 @@ class ElementSerializer(serializers.ModelSerializer):
     )
     percent_complete = serializers.IntegerField(min_value=0, max_value=100, required=False)
     is_overdue = serializers.BooleanField(read_only=True)
+    health_reason = serializers.CharField(
+        read_only=True, help_text="Why the computed health is what it is, in words."
+    )
     responsible_unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), allow_null=True, required=False
     )
@@ -112,6 +117,7 @@ class ElementSerializer(serializers.ModelSerializer):
             "tier",
             "position",
             "health",
+            "health_reason",
             "effective_health",
             *ELEMENT_FIELDS,
             "is_overdue",

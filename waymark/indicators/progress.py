@@ -1,0 +1,96 @@
+"""Each indicator's computed health, kept up to date when its data, targets or rules change.
+
+The health compares the latest approved actual with its period's target (or the life-of-plan
+target) by the indicator's rules, or the organisation's (first match wins); or, on a pace basis,
+the progress made since the baseline with the progress expected by then on a straight line from
+the baseline at the plan's start to the target at its end. The reason is kept in words with the
+numbers. The elements the indicator serves are then recomputed (`plans.progress.refresh_plan`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from waymark.indicators.health import (
+    Assessment,
+    assess,
+    assess_pace,
+    expected_by,
+    pace,
+    resolve_rules,
+)
+from waymark.indicators.models import Indicator, Period
+from waymark.indicators.selectors import PeriodFigures, figures, percent_met
+from waymark.org.models import Health, Organisation
+from waymark.plans.models import Plan
+from waymark.plans.progress import refresh_plan
+
+
+def assess_indicator(
+    indicator: Indicator,
+    cells: list[PeriodFigures],
+    *,
+    org: Organisation,
+    today: datetime.date | None = None,
+) -> tuple[Assessment, Decimal | None]:
+    """The indicator's health and reason from its periods' figures, and the % of target met."""
+    today = today or timezone.localdate()
+    if indicator.measure_type == Indicator.MeasureType.QUALITATIVE:
+        return Assessment(Health.NOT_ASSESSED, _("Qualitative: read the reports.")), None
+    reported = [c for c in cells if c.actual_amount is not None and c.period.start <= today]
+    if not reported:
+        return Assessment(Health.NOT_ASSESSED, _("No approved value yet.")), None
+    latest = max(reported, key=lambda c: c.period.start)
+    actual = latest.actual_amount
+    assert actual is not None
+    baseline, target = indicator.baseline_value, indicator.target_value
+    if indicator.health_basis == Indicator.HealthBasis.PACE and baseline is not None and target:
+        plan = indicator.plan
+        expected = expected_by(baseline, target, plan.start_date, plan.end_date, latest.period.end)
+        result = assess_pace(pace(actual, baseline, expected), by=latest.period.end)
+        return _labelled(latest, result), None
+    target_now = latest.target if latest.target is not None else target
+    met = percent_met(indicator, actual, target_now)
+    rules = resolve_rules(indicator.health_rules, org.health_rules)
+    return _labelled(latest, assess(rules, met)), met
+
+
+def _labelled(cell: PeriodFigures, assessment: Assessment) -> Assessment:
+    return Assessment(assessment.health, f"{cell.period.label}: {assessment.reason}")
+
+
+def refresh_indicator(indicator: Indicator, *, elements: bool = True) -> Indicator:
+    """Recompute the indicator's health (and then its plan's elements)."""
+    org = Organisation.get()
+    periods = list(Period.objects.filter(plan_id=indicator.plan_id, frequency=indicator.frequency))
+    cells = list(figures([indicator], periods)[indicator.pk].values())
+    assessment, met = assess_indicator(indicator, cells, org=org)
+    values = {
+        "health": assessment.health,
+        "health_reason": str(assessment.reason)[:2000],
+        "percent_met": met.quantize(Decimal("0.01")) if met is not None else None,
+    }
+    if any(getattr(indicator, k) != v for k, v in values.items()):
+        Indicator.all_objects.filter(pk=indicator.pk).update(**values)
+        for key, value in values.items():
+            setattr(indicator, key, value)
+    if elements:
+        refresh_plan(indicator.plan)
+    return indicator
+
+
+def refresh_plan_indicators(plan: Plan) -> None:
+    """Every indicator of the plan, then its elements once (after rules or dates change)."""
+    for indicator in Indicator.objects.filter(plan=plan):
+        refresh_indicator(indicator, elements=False)
+    refresh_plan(plan)
+
+
+def refresh_all() -> None:
+    """Every plan's indicators and elements (after the organisation's rules change)."""
+    for plan in Plan.objects.all():
+        refresh_plan_indicators(plan)
