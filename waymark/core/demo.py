@@ -335,6 +335,8 @@ DORNOD_PLAN = PlanSpec(
         "start_date": d(1, 1),
         "end_date": d(12, 31),
         "cadence": Plan.Cadence.QUARTERLY,
+        # Goals and objectives take their progress from the actions beneath them.
+        "progress_method": Plan.Progress.CHILDREN,
         "tiers": ["Goal", "Objective", "Action"],
         "state": Plan.State.ACTIVE,
         "vision": (

@@ -54,6 +54,7 @@ from django.utils import timezone
 from waymark.core.services import record_creates
 from waymark.indicators.models import Dimension, Indicator, Measurement, Period, Transition
 from waymark.indicators.periods import spans
+from waymark.indicators.progress import refresh_plan_indicators
 from waymark.indicators.selectors import can_enter, can_review
 from waymark.indicators.services import (
     dimension_save,
@@ -1093,6 +1094,9 @@ class _IndicatorLoader:
             self._plan_work(fresh[indicator.pk], spec)
         self._write({spec.plan for _, spec in new})
         self._backdate()
+        # Values written in bulk bypassed the services: assess every indicator and roll up.
+        for plan in {indicator.plan for indicator, _ in new}:
+            refresh_plan_indicators(plan)
 
     # -- definitions ---------------------------------------------------------------------------
     def _dimensions(self) -> dict[str, Dimension]:

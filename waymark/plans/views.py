@@ -19,6 +19,7 @@ from waymark.core.forms import run_service
 from waymark.core.permissions import get_access, visible_or_404
 from waymark.core.selectors import history_for
 from waymark.org.models import Person, Unit
+from waymark.plans.dashboard import plan_dashboard
 from waymark.plans.filters import ElementFilterSet
 from waymark.plans.forms import (
     CELL_FIELDS,
@@ -128,9 +129,6 @@ def plan_create_view(request: HttpRequest) -> HttpResponse:
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     summary = plan_summary(plan)
-    outline = list(
-        Element.objects.filter(plan=plan, depth__lte=2).select_related("responsible_unit", "lead")
-    )
     total = summary["total"] or 0
     state_counts = [(v, label, summary["by_state"].get(v, 0)) for v, label in Element.State.choices]
     completed = summary["by_state"].get(Element.State.COMPLETED, 0)
@@ -140,13 +138,13 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "plan": plan,
             "summary": summary,
-            "outline": outline,
+            **plan_dashboard(plan, request.organisation),  # type: ignore[attr-defined]
             "health_counts": summary["health_counts"],
             "state_counts": state_counts,
             "completed_pct": round(100 * completed / total) if total else 0,
             "overdue": summary["overdue"],
             "can_manage": can_manage_plan(request.user, plan),
-            "history": history_for(plan, limit=15),
+            "history": history_for(plan, limit=8),
             "history_model": "plan",
         },
     )

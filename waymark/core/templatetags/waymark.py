@@ -23,15 +23,19 @@ def _org(context: template.Context) -> Organisation:
 
 
 @register.simple_tag(takes_context=True)
-def health_badge(context: template.Context, health: str, overridden: bool = False) -> SafeString:
-    """Health as a coloured dot AND a word; never colour alone."""
+def health_badge(
+    context: template.Context, health: str, overridden: bool = False, reason: str = ""
+) -> SafeString:
+    """Health as a coloured dot AND a word; never colour alone. The reason, when given, is
+    the badge's tooltip."""
     health = health or Health.NOT_ASSESSED
     style = _org(context).health_style(health)
     note = format_html(' <span class="why">({})</span>', _("manual")) if overridden else ""
     return format_html(
-        '<span class="health health-{}" style="color:{}">{}{}</span>',
+        '<span class="health health-{}" style="color:{}"{}>{}{}</span>',
         health,
         style["colour"],
+        format_html(' title="{}"', reason) if reason and not overridden else "",
         style["label"],
         note,
     )
