@@ -292,3 +292,31 @@ def test_the_history_names_units_people_and_states_instead_of_ids_and_codes(
     assert "Department of Administration</del> → <ins>Finance Department" in history
     assert "Contributor</del> → <ins>Saraa" in history
     assert "Not started</del> → <ins>In progress" in history
+
+
+PLAN_DASHBOARD_QUERIES = 17
+
+
+def test_the_plan_dashboard_uses_the_same_number_of_queries_at_10_and_2000_elements(
+    cast: Cast, plan: Plan, tree: tuple[Element, Element, Element], client_for: Any
+) -> None:
+    client = client_for("viewer")
+    url = reverse("plan-detail", args=[plan.pk])
+    _add_actions(plan, tree[1], cast, 7)
+    small = _queries(client, url)
+    _add_actions(plan, tree[1], cast, 1990)
+    assert Element.objects.filter(plan=plan).count() == 2000
+    large = _queries(client, url)
+    assert small == large == PLAN_DASHBOARD_QUERIES
+
+
+def test_the_plan_dashboard_draws_goals_heat_map_charts_and_timeline(
+    cast: Cast, plan: Plan, tree: tuple[Element, Element, Element], client_for: Any
+) -> None:
+    goal, objective, action = tree
+    page = client_for("viewer").get(reverse("plan-detail", args=[plan.pk])).content.decode()
+    assert goal.title in page and objective.title in page  # the goal's card lists its objective
+    assert "Health by unit and tier" in page
+    assert "Timeline of actions and milestones" in page and action.code in page
+    assert "Budget planned and spent" in page
+    assert page.count("<svg") >= 3
