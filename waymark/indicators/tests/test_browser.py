@@ -73,3 +73,51 @@ def test_it_fills_my_data_and_sees_the_approved_actual_on_the_indicator_page(
     actual = page.get_by_role("row").filter(has_text=period.label).first
     assert "60%" in actual.inner_text()  # 12 / 20, approved
     assert page.locator("figure.chart svg").count() == 1
+
+
+def test_approving_a_value_changes_the_health_on_the_plan_dashboard(
+    live_server: Any,
+    page: Any,  # noqa: F811
+    transactional_db: None,
+    cast: Cast,
+) -> None:
+    from waymark.core.testing import make_element
+    from waymark.indicators.services import measurement_save, targets_set
+
+    plan = current_plan(cast, title="Governance plan")
+    goal = make_element(cast, plan, "Good governance")
+    objective = make_element(cast, plan, "Capable public servants", parent=goal)
+    action = make_element(cast, plan, "Train soum officials", parent=objective)
+    indicator = make_indicator(
+        cast,
+        plan,
+        "1.1.1.a",
+        title="Officials trained",
+        data_owners=[cast.contributor],
+        elements=[action],
+    )
+    period = open_period(indicator)
+    targets_set(actor=cast.manager, indicator=indicator, targets={period: "100"})
+    measurement_save(
+        actor=cast.contributor,
+        indicator=indicator,
+        period=period,
+        unit=cast.dept,
+        data={"value": "40"},
+        submit=True,
+    )
+
+    _sign_in(page, live_server.url, "manager")
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    card = page.locator("article.goal").filter(has_text="Good governance")
+    assert "Not assessed" in card.inner_text()
+
+    page.get_by_role("link", name="To approve").click()
+    page.get_by_role("row").filter(has_text="Officials trained").get_by_role(
+        "button", name="Approve"
+    ).click()
+    page.get_by_text("Approved 1.1.1.a").wait_for()
+
+    page.goto(f"{live_server.url}/plans/{plan.pk}/")
+    card = page.locator("article.goal").filter(has_text="Good governance")
+    assert "Off track" in card.inner_text()  # 40 of a target of 100, rolled up to the goal
