@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from waymark.core.models import SoftDeleteModel, VersionedModel
 from waymark.indicators.aggregation import Aggregation, Value
 from waymark.org.models import Health, Unit
-from waymark.plans.models import Element, Plan
+from waymark.plans.models import Element, Plan, reason_in_language
 
 
 def amount_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
@@ -160,7 +160,9 @@ class Indicator(SoftDeleteModel, VersionedModel):
         default=Health.NOT_ASSESSED,
         editable=False,
     )
-    health_reason = models.TextField(_("why this health"), blank=True, editable=False)
+    health_reasons = models.JSONField(
+        _("why this health"), default=dict, blank=True, editable=False
+    )
     percent_met = models.DecimalField(
         _("% of target met"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
     )
@@ -194,6 +196,11 @@ class Indicator(SoftDeleteModel, VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}".strip()
+
+    @property
+    def health_reason(self) -> str:
+        """Why the computed health is what it is, in the reader's language."""
+        return reason_in_language(self.health_reasons)
 
     @property
     def is_ratio(self) -> bool:

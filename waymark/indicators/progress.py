@@ -27,7 +27,7 @@ from waymark.indicators.models import Indicator, Period
 from waymark.indicators.selectors import PeriodFigures, figures, percent_met
 from waymark.org.models import Health, Organisation
 from waymark.plans.models import Plan
-from waymark.plans.progress import refresh_plan
+from waymark.plans.progress import in_every_language, refresh_plan
 
 
 def assess_indicator(
@@ -68,10 +68,17 @@ def refresh_indicator(indicator: Indicator, *, elements: bool = True) -> Indicat
     org = Organisation.get()
     periods = list(Period.objects.filter(plan_id=indicator.plan_id, frequency=indicator.frequency))
     cells = list(figures([indicator], periods)[indicator.pk].values())
-    assessment, met = assess_indicator(indicator, cells, org=org)
+    found: dict[str, Decimal | None] = {}
+
+    def assess() -> Assessment:
+        assessment, found["met"] = assess_indicator(indicator, cells, org=org)
+        return assessment
+
+    health, reasons = in_every_language(assess, keep_unassessed=True)
+    met = found.get("met")
     values = {
-        "health": assessment.health,
-        "health_reason": str(assessment.reason)[:2000],
+        "health": health,
+        "health_reasons": reasons,
         "percent_met": met.quantize(Decimal("0.01")) if met is not None else None,
     }
     if any(getattr(indicator, k) != v for k, v in values.items()):

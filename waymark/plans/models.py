@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from waymark.core.models import SoftDeleteModel, VersionedModel
@@ -130,8 +131,11 @@ class Element(SoftDeleteModel, VersionedModel):
         _("health override"), max_length=12, choices=Health.choices, blank=True
     )
     health_override_reason = models.TextField(_("reason for the override"), blank=True)
-    # Why the computed health is what it is ("Average of 3: 2 on track, 1 at risk").
-    health_reason = models.TextField(_("why this health"), blank=True, editable=False)
+    # Why the computed health is what it is ("Average of 3: 2 on track, 1 at risk"), in every
+    # language of the interface: {"en": "...", "mn": "..."}.
+    health_reasons = models.JSONField(
+        _("why this health"), default=dict, blank=True, editable=False
+    )
     weight = models.DecimalField(
         _("weight"),
         max_digits=8,
@@ -199,6 +203,11 @@ class Element(SoftDeleteModel, VersionedModel):
         return self.plan.tier_name(self.depth)
 
     @property
+    def health_reason(self) -> str:
+        """Why the computed health is what it is, in the reader's language."""
+        return reason_in_language(self.health_reasons)
+
+    @property
     def effective_health(self) -> str:
         return self.health_override or self.health
 
@@ -224,6 +233,12 @@ class Element(SoftDeleteModel, VersionedModel):
 
 
 CLOSED_STATES = (Element.State.COMPLETED, Element.State.CANCELLED)
+
+
+def reason_in_language(reasons: dict[str, str] | None) -> str:
+    """A stored reason in the active language, else in any language it was written in."""
+    reasons = reasons or {}
+    return reasons.get(get_language() or "") or next(iter(reasons.values()), "")
 
 
 class Milestone(SoftDeleteModel, VersionedModel):

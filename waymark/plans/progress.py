@@ -13,10 +13,14 @@ own; the change that caused them is logged.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
+from django.utils import translation
 
 from waymark.org.models import Health
 from waymark.plans.models import Element, Milestone, Plan
@@ -33,7 +37,7 @@ def refresh_plan(plan: Plan) -> int:
             "state",
             "health",
             "health_override",
-            "health_reason",
+            "health_reasons",
             "percent_complete",
             "weight",
         )
@@ -64,19 +68,34 @@ def refresh_plan(plan: Plan) -> int:
         below = children.get(element.pk, [])
         items = [(c.health_override or c.health, Decimal(c.weight)) for c in below]
         items += [(h, Decimal(1)) for h in indicator_health.get(element.pk, [])]
-        assessment = combine_health(items, plan.rollup_method)
+        health, reasons = in_every_language(partial(combine_health, items, plan.rollup_method))
         percent = _percent(plan, element, below, milestones.get(element.pk))
-        # "Not assessed" needs no stored reason: the pages say why in general words.
-        reason = "" if assessment.health == Health.NOT_ASSESSED else str(assessment.reason)
-        new = (assessment.health, reason, percent)
-        if new != (element.health, element.health_reason, element.percent_complete):
-            element.health, element.health_reason, element.percent_complete = new
+        new = (health, reasons, percent)
+        if new != (element.health, element.health_reasons, element.percent_complete):
+            element.health, element.health_reasons, element.percent_complete = new
             changed.append(element)
     if changed:
         Element.objects.bulk_update(
-            changed, ["health", "health_reason", "percent_complete"], batch_size=500
+            changed, ["health", "health_reasons", "percent_complete"], batch_size=500
         )
     return len(changed)
+
+
+def in_every_language(
+    assess: Callable[[], Any], *, keep_unassessed: bool = False
+) -> tuple[str, dict[str, str]]:
+    """An assessment's health, and its reason written in every language of the interface
+    ({} when not assessed, unless kept: the pages say why in general words)."""
+    reasons: dict[str, str] = {}
+    health = Health.NOT_ASSESSED
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            assessment = assess()
+            health = assessment.health
+            reasons[code] = str(assessment.reason)
+    if health == Health.NOT_ASSESSED and not keep_unassessed:
+        return health, {}
+    return health, reasons
 
 
 def _percent(

@@ -441,7 +441,7 @@ def element_update(
         m2m = {"contributors": contributors} if contributors is not None else None
         save_update(actor=actor, obj=element, before=before, related=element.plan, m2m=m2m)
         refresh_plan(element.plan)
-        element.refresh_from_db(fields=["health", "health_reason", "percent_complete"])
+        element.refresh_from_db(fields=["health", "health_reasons", "percent_complete"])
     return element
 
 

@@ -45,7 +45,7 @@ def test_it_fills_my_data_and_sees_the_approved_actual_on_the_indicator_page(
     period = open_period(share)
 
     _sign_in(page, live_server.url, "contributor")
-    page.get_by_role("link", name="My data").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My data").click()
     share_row = page.locator(f"#row-{share.pk}-{period.pk}-{cast.dept.pk}")
     days_row = page.locator(f"#row-{days.pk}-{open_period(days).pk}-{cast.dept.pk}")
 
@@ -64,7 +64,7 @@ def test_it_fills_my_data_and_sees_the_approved_actual_on_the_indicator_page(
     assert Measurement.objects.filter(status=Measurement.Status.SUBMITTED).count() == 2
 
     _sign_in(page, live_server.url, "manager")
-    page.get_by_role("link", name="To approve").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="To approve").click()
     row = page.get_by_role("row").filter(has_text="Share of soum officials trained")
     row.get_by_role("button", name="Approve").click()
     page.get_by_text("Approved 1.1.a").wait_for()
@@ -112,7 +112,7 @@ def test_approving_a_value_changes_the_health_on_the_plan_dashboard(
     card = page.locator("article.goal").filter(has_text="Good governance")
     assert "Not assessed" in card.inner_text()
 
-    page.get_by_role("link", name="To approve").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="To approve").click()
     page.get_by_role("row").filter(has_text="Officials trained").get_by_role(
         "button", name="Approve"
     ).click()
