@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
 from waymark.core.permissions import get_access
 from waymark.core.roles import Role
@@ -88,12 +88,34 @@ def health_counts(plan_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
     """Counts per state and health, overdue, and budget totals, for the plan page (3 queries)."""
-    elements = Element.objects.filter(plan=plan)
+    return summary_of(Element.objects.filter(plan=plan))
+
+
+def subtree(element: Element) -> QuerySet[Element]:
+    """Everything beneath the element (its sort key's prefix; not the element itself)."""
+    return Element.objects.filter(
+        plan_id=element.plan_id, sort_key__startswith=element.sort_key + "."
+    )
+
+
+def summary_of(elements: QuerySet[Element]) -> dict[str, Any]:
+    """Counts per state and per health shown, total, overdue, average percent complete and budget
+    totals of a set of elements (a plan, a subtree, a unit's). Three queries."""
     by_state = dict(elements.values_list("state").annotate(n=Count("id")).order_by())
+    shown: dict[str, int] = {}
+    for override, health, n in (
+        elements.values_list("health_override", "health").annotate(n=Count("id")).order_by()
+    ):
+        shown[override or health] = shown.get(override or health, 0) + n
     totals = elements.aggregate(
         total=Count("id"),
         overdue=Count("id", filter=Element.overdue_q()),
         planned=Sum("budget_planned"),
         spent=Sum("budget_spent"),
+        percent=Avg("percent_complete"),
     )
-    return {"by_state": by_state, "health_counts": health_counts([plan.pk])[plan.pk], **totals}
+    return {
+        "by_state": by_state,
+        "health_counts": [(h, shown[h]) for h in Health.values if shown.get(h)],
+        **totals,
+    }

@@ -39,6 +39,8 @@ from waymark.plans.selectors import (
     grid_totals,
     plan_summary,
     plans_visible_to,
+    subtree,
+    summary_of,
 )
 from waymark.plans.services import (
     element_create,
@@ -358,6 +360,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "milestones": list(element.milestones.all()),
             "contributors": list(element.contributors.all()),
             "indicators": list(element.indicators.all()),
+            "beneath": summary_of(subtree(element)) if children else None,
             "can_edit": can_edit_element(request.user, element),
             "can_manage": can_manage_plan(request.user, element.plan),
             "can_add_child": element.depth < len(element.plan.tiers),
