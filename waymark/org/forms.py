@@ -110,6 +110,9 @@ MONTHS = [
 ]
 
 
+VOCABULARY_ROWS = 6
+
+
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     logo = forms.FileField(
@@ -164,6 +167,31 @@ class OrganisationForm(forms.Form):
                 required=False,
                 widget=forms.TextInput(attrs={"type": "color"}),
             )
+        from waymark.plans.models import Element
+
+        for i in range(VOCABULARY_ROWS):
+            n = i + 1
+            self.fields[f"vocab_{i}_label"] = forms.CharField(
+                label=_("Status word %d") % n, max_length=40, required=False
+            )
+            self.fields[f"vocab_{i}_colour"] = forms.CharField(
+                label=_("Colour of status word %d") % n,
+                max_length=7,
+                required=False,
+                widget=forms.TextInput(attrs={"type": "color"}),
+            )
+            self.fields[f"vocab_{i}_states"] = forms.MultipleChoiceField(
+                label=_("States shown as status word %d") % n,
+                choices=Element.State.choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields[f"vocab_{i}_healths"] = forms.MultipleChoiceField(
+                label=_("Healths shown as status word %d") % n,
+                choices=Health.choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")
@@ -188,6 +216,12 @@ class OrganisationForm(forms.Form):
             raise forms.ValidationError(_("Upload a PNG, JPEG, WebP or SVG image."))
         return logo
 
+    def vocabulary_rows(self) -> list[list[Any]]:
+        return [
+            [self[f"vocab_{i}_{part}"] for part in ("label", "colour", "states", "healths")]
+            for i in range(VOCABULARY_ROWS)
+        ]
+
     def service_data(self) -> dict[str, Any]:
         data = {
             k: self.cleaned_data[k]
@@ -201,6 +235,15 @@ class OrganisationForm(forms.Form):
         }
         if self.cleaned_data.get("grace_days") is not None:
             data["grace_days"] = self.cleaned_data["grace_days"]
+        data["status_vocabulary"] = [
+            {
+                "label": self.cleaned_data.get(f"vocab_{i}_label", ""),
+                "colour": self.cleaned_data.get(f"vocab_{i}_colour", ""),
+                "states": self.cleaned_data.get(f"vocab_{i}_states", []),
+                "healths": self.cleaned_data.get(f"vocab_{i}_healths", []),
+            }
+            for i in range(VOCABULARY_ROWS)
+        ]
         data["health_rules"] = health_rules(
             self.cleaned_data.get("on_track_from"), self.cleaned_data.get("at_risk_from")
         )
@@ -230,3 +273,14 @@ def thresholds(rules: list[dict[str, Any]]) -> dict[str, Any]:
     """The two thresholds of stored rules, for a form's initial values."""
     found = {rule.get("health"): rule.get("at_least") for rule in rules or []}
     return {"on_track_from": found.get("on_track"), "at_risk_from": found.get("at_risk")}
+
+
+def vocabulary_initial(categories: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stored status words as the settings form's initial values."""
+    initial: dict[str, Any] = {}
+    for i, category in enumerate((categories or [])[:VOCABULARY_ROWS]):
+        initial[f"vocab_{i}_label"] = category.get("label", "")
+        initial[f"vocab_{i}_colour"] = category.get("colour") or "#6b7280"
+        initial[f"vocab_{i}_states"] = category.get("states", [])
+        initial[f"vocab_{i}_healths"] = category.get("healths", [])
+    return initial

@@ -52,6 +52,9 @@ class Organisation(VersionedModel):
     # Indicator health rules, first match wins: [{"health": "on_track", "at_least": "100"}, ...];
     # empty: on track from 100% of target, at risk from 85%, otherwise off track.
     health_rules = models.JSONField(_("indicator health rules"), default=list, blank=True)
+    # The organisation's own status words, first match wins, mapped onto states and healths:
+    # [{"label": "Paused", "colour": "#b35900", "states": ["on_hold"], "healths": []}, ...]
+    status_vocabulary = models.JSONField(_("status words"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -64,6 +67,14 @@ class Organisation(VersionedModel):
     def get(cls) -> Organisation:
         """The organisation's settings; defaults until an admin saves them (reads never write)."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    def status_word(self, state: str, health: str) -> dict[str, str] | None:
+        """The organisation's own word for an element in this state with this health shown
+        (the first category that matches), or None without a vocabulary."""
+        for category in self.status_vocabulary or []:
+            if state in category.get("states", []) or health in category.get("healths", []):
+                return {"label": category["label"], "colour": category.get("colour") or "#6b7280"}
+        return None
 
     def health_style(self, health: str) -> dict[str, str]:
         custom: dict[str, Any] = (self.health_styles or {}).get(health, {})

@@ -346,6 +346,8 @@ def organisation_update(
             rules = dump_rules(parse_rules(data["health_rules"])) if data["health_rules"] else []
             rules_changed = rules != (org.health_rules or [])
             org.health_rules = rules
+        if "status_vocabulary" in data:
+            org.status_vocabulary = _clean_vocabulary(data["status_vocabulary"])
         if "health_styles" in data:
             org.health_styles = _clean_health_styles(data["health_styles"])
         if "logo" in data:
@@ -356,6 +358,45 @@ def organisation_update(
 
             refresh_all()
     return org
+
+
+VOCABULARY_SIZE = 8
+
+
+def _clean_vocabulary(categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The organisation's own status words, each mapped onto states and/or healths."""
+    from waymark.plans.models import Element
+
+    clean = []
+    for i, category in enumerate(categories or []):
+        label = (category.get("label") or "").strip()
+        states = [s for s in category.get("states") or [] if s]
+        healths = [h for h in category.get("healths") or [] if h]
+        colour = (category.get("colour") or "").strip()
+        if not label and not states and not healths:
+            continue  # an empty row
+        if not label:
+            raise ValidationError({f"vocab_{i}_label": _("Give the status a word.")})
+        if len(label) > 40:
+            raise ValidationError({f"vocab_{i}_label": _("Keep the word under 40 characters.")})
+        if not states and not healths:
+            raise ValidationError(
+                {f"vocab_{i}_states": _("Say which states or healths “%s” stands for.") % label}
+            )
+        if any(s not in Element.State.values for s in states):
+            raise ValidationError({f"vocab_{i}_states": _("Choose states from the list.")})
+        if any(h not in Health.values for h in healths):
+            raise ValidationError({f"vocab_{i}_healths": _("Choose healths from the list.")})
+        if colour and not HEX_COLOUR.match(colour):
+            raise ValidationError(
+                {f"vocab_{i}_colour": _("Write the colour as #RRGGBB, e.g. #1a7f37.")}
+            )
+        clean.append({"label": label, "colour": colour, "states": states, "healths": healths})
+    if len(clean) > VOCABULARY_SIZE:
+        raise ValidationError(
+            {"status_vocabulary": _("Use at most %d status words.") % VOCABULARY_SIZE}
+        )
+    return clean
 
 
 def _clean_health_styles(styles: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -42,6 +42,17 @@ def health_badge(
 
 
 @register.simple_tag(takes_context=True)
+def status_word(context: template.Context, element: Any) -> SafeString | str:
+    """The organisation's own status word for the element, when it keeps a vocabulary."""
+    word = _org(context).status_word(element.state, element.effective_health)
+    if word is None:
+        return ""
+    return format_html(
+        '<span class="status-word" style="--c:{}">{}</span>', word["colour"], word["label"]
+    )
+
+
+@register.simple_tag(takes_context=True)
 def health_colour(context: template.Context, health: str) -> str:
     return _org(context).health_style(health or Health.NOT_ASSESSED)["colour"]
 
