@@ -48,7 +48,7 @@ def assess_indicator(
     actual = latest.actual_amount
     assert actual is not None
     baseline, target = indicator.baseline_value, indicator.target_value
-    if indicator.health_basis == Indicator.HealthBasis.PACE and baseline is not None and target:
+    if indicator.health_basis == Indicator.HealthBasis.PACE and None not in (baseline, target):
         plan = indicator.plan
         expected = expected_by(baseline, target, plan.start_date, plan.end_date, latest.period.end)
         result = assess_pace(pace(actual, baseline, expected), by=latest.period.end)
