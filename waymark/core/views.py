@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -7,9 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,9 +18,22 @@ from django.views.decorators.http import require_POST
 
 from waymark.core.models import Change
 from waymark.core.permissions import get_access
-from waymark.core.selectors import changes_visible_to, trash_for
+from waymark.core.selectors import (
+    CHANGES_DAYS,
+    SOON_DAYS,
+    RecentChanges,
+    Shortlist,
+    changes_visible_to,
+    elements_of,
+    milestones_due,
+    my_open_elements,
+    overdue_elements,
+    plans_at_a_glance,
+    recent_plan_changes,
+    trash_for,
+)
+from waymark.indicators.selectors import awaiting_review_by, data_owed_by
 from waymark.plans.models import Element, Milestone, Plan
-from waymark.plans.selectors import health_counts, plans_visible_to
 from waymark.plans.services import element_restore, milestone_restore, plan_restore
 
 
@@ -47,32 +61,67 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The person's own open items, then every plan they can see with its health at a glance."""
+    """Where the plans the person sees stand: each active plan's progress and health, what
+    changed this week, overdue actions, milestones coming up, and what waits for the person."""
     user: Any = request.user
-    today = timezone.localdate()
-    open_states = [Element.State.NOT_STARTED, Element.State.IN_PROGRESS, Element.State.ON_HOLD]
-    my_items = list(
-        Element.objects.filter(
-            Q(lead=user) | Q(contributors=user),
-            state__in=open_states,
-            plan__deleted_at__isnull=True,
-        )
-        .distinct()
-        .select_related("plan", "responsible_unit")
-        .order_by("target_date", "sort_key")[:15]
-    )
-    plans = list(
-        plans_visible_to(user).select_related("owner_unit").order_by("-start_date", "title")
-    )
-    counts = health_counts([p.pk for p in plans])
-    for p in plans:
-        p.health_counts = counts[p.pk]  # type: ignore[attr-defined]
-        p.element_total = sum(n for _, n in counts[p.pk])  # type: ignore[attr-defined]
     return render(
         request,
         "core/home.html",
-        {"my_items": my_items, "plans": plans, "today": today},
+        {
+            "plans": plans_at_a_glance(user),
+            "changes": _linked(recent_plan_changes(user)),
+            "overdue": overdue_elements(user),
+            "milestones": milestones_due(user),
+            "mine": my_open_elements(user, limit=5),
+            "data_due": len(data_owed_by(user)),
+            "approvals": awaiting_review_by(user).count(),
+            "soon_days": SOON_DAYS,
+            "changes_days": CHANGES_DAYS,
+            "today": timezone.localdate(),
+            "just_now": timezone.now() - datetime.timedelta(minutes=1),
+        },
     )
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """The person's own work: what they lead or contribute to, the data they owe, the values
+    waiting for their approval and their milestones coming up."""
+    user: Any = request.user
+    owed = data_owed_by(user)
+    waiting = awaiting_review_by(user).order_by("submitted_at", "id")
+    return render(
+        request,
+        "core/my_work.html",
+        {
+            "mine": my_open_elements(user),
+            "overdue_count": elements_of(user).filter(Element.overdue_q()).count(),
+            "owed": Shortlist(count=len(owed), items=owed[:10]),
+            "waiting": Shortlist(count=waiting.count(), items=list(waiting[:10])),
+            "milestones": milestones_due(user, elements=elements_of(user), overdue_too=True),
+            "soon_days": SOON_DAYS,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _linked(changes: RecentChanges) -> RecentChanges:
+    """Give each change `url`: the page of what changed, or of what it belongs to when it is
+    gone or has no page of its own (a target's indicator, a milestone's element)."""
+    pages = {
+        "plan": "plan-detail",
+        "element": "element-detail",
+        "indicator": "indicator-detail",
+        "measurement": "measurement-detail",
+    }
+    for change in changes.latest:
+        url = ""
+        if change.action != Change.Action.DELETE and change.object_type.model in pages:
+            url = reverse(pages[change.object_type.model], args=[change.object_id])
+        elif change.related_type is not None and change.related_type.model in pages:
+            url = reverse(pages[change.related_type.model], args=[change.related_id])
+        change.url = url  # type: ignore[attr-defined]
+    return changes
 
 
 @login_required

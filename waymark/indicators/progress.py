@@ -85,6 +85,10 @@ def refresh_indicator(indicator: Indicator, *, elements: bool = True) -> Indicat
         Indicator.all_objects.filter(pk=indicator.pk).update(**values)
         for key, value in values.items():
             setattr(indicator, key, value)
+    # The indicators calculated from this one follow it.
+    for calculated in {*indicator.numerator_in.all(), *indicator.denominator_in.all()}:
+        if calculated.pk != indicator.pk:
+            refresh_indicator(calculated, elements=False)
     if elements:
         refresh_plan(indicator.plan)
     return indicator

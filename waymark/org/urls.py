@@ -7,6 +7,7 @@ urlpatterns = [
     path("units/", views.unit_list, name="unit-list"),
     path("units/new/", views.unit_create_view, name="unit-create"),
     path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
+    path("units/<int:pk>/scorecard/", views.unit_scorecard_view, name="unit-scorecard"),
     path("units/<int:pk>/edit/", views.unit_edit, name="unit-edit"),
     path("units/<int:pk>/move/", views.unit_move_view, name="unit-move"),
     path("units/<int:pk>/archive/", views.unit_archive_view, name="unit-archive"),

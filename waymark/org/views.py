@@ -28,7 +28,7 @@ from waymark.org.forms import (
     thresholds,
 )
 from waymark.org.models import Health, Membership, Organisation, Person, Unit
-from waymark.org.selectors import people_visible_to, units_visible_to
+from waymark.org.selectors import Scorecard, people_visible_to, unit_scorecard, units_visible_to
 from waymark.org.services import (
     can_admin_person,
     membership_remove,
@@ -43,6 +43,7 @@ from waymark.org.services import (
     unit_unarchive,
     unit_update,
 )
+from waymark.plans.charts import health_chart
 from waymark.plans.models import Element
 from waymark.plans.selectors import plans_visible_to
 
@@ -99,6 +100,93 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history_model": "unit",
         },
     )
+
+
+@login_required
+def unit_scorecard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's (and its sub-units') elements and indicators across the active plans the
+    person sees, compared with everything the person sees."""
+    unit = _unit(request, pk)
+    card = unit_scorecard(request.user, unit)
+    org = getattr(request, "organisation", None) or Organisation.get()
+    return render(
+        request,
+        "org/unit_scorecard.html",
+        {
+            "unit": unit,
+            "card": card,
+            "ancestors": Unit.objects.filter(pk__in=unit.ancestor_ids[:-1]).order_by("depth"),
+            "comparison": _comparison(card, org),
+            "unit_chart": health_chart(
+                _chart_counts(card.figures.health, org),
+                title=_("Health of %(unit)s's elements") % {"unit": unit.label},
+            ),
+            "organisation_chart": health_chart(
+                _chart_counts(card.organisation.health, org),
+                title=_("Health of every element you see"),
+            ),
+        },
+    )
+
+
+def _chart_counts(counts: dict[str, int], org: Organisation) -> list[tuple[str, str, str, int]]:
+    """(key, label, colour, count) for every health, in the organisation's words and colours."""
+    return [
+        (key, org.health_style(key)["label"], org.health_style(key)["colour"], counts.get(key, 0))
+        for key in Health.values
+    ]
+
+
+def _comparison(card: Scorecard, org: Organisation) -> dict[str, list[dict[str, Any]]]:
+    """The side-by-side rows: per health and per state of the elements, per health of the
+    indicators; each with the unit's count and share and the organisation's."""
+    unit, whole = card.figures, card.organisation
+
+    def row(label: str, part: int, total: int, org_part: int, org_total: int, **extra: Any) -> Any:
+        return {
+            "label": label,
+            "unit": part,
+            "unit_share": round(100 * part / total) if total else None,
+            "org": org_part,
+            "org_share": round(100 * org_part / org_total) if org_total else None,
+            **extra,
+        }
+
+    return {
+        "health": [
+            row(
+                org.health_style(key)["label"],
+                unit.health.get(key, 0),
+                unit.total,
+                whole.health.get(key, 0),
+                whole.total,
+                health=key,
+            )
+            for key in Health.values
+        ],
+        "states": [
+            row(
+                str(label),
+                unit.states.get(key, 0),
+                unit.total,
+                whole.states.get(key, 0),
+                whole.total,
+                state=key,
+            )
+            for key, label in Element.State.choices
+        ],
+        "indicators": [
+            row(
+                org.health_style(key)["label"],
+                card.indicator_health.get(key, 0),
+                card.indicator_total,
+                card.organisation_indicator_health.get(key, 0),
+                card.organisation_indicator_total,
+                health=key,
+            )
+            for key in Health.values
+        ],
+    }
 
 
 @login_required

@@ -157,8 +157,20 @@ def plan_update(
                 }
             )
         save_update(actor=actor, obj=plan, before=before)
-        refresh_plan(plan)
+        if (plan.start_date, plan.end_date) != (
+            _date(before.get("start_date")),
+            _date(before.get("end_date")),
+        ):  # pace depends on the plan's dates: assess its indicators again
+            from waymark.indicators.progress import refresh_plan_indicators
+
+            refresh_plan_indicators(plan)
+        else:
+            refresh_plan(plan)
     return plan
+
+
+def _date(value: Any) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 OptionalDate = TypeVar("OptionalDate", datetime.date, None)

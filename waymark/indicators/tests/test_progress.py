@@ -318,11 +318,6 @@ def test_it_follows_an_indicator_to_the_elements_it_serves(cast: Cast, now_tree:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="approving a component refreshes that indicator only, not the calculated ones made "
-    "of it (numerator_in / denominator_in); reported",
-)
 def test_it_assesses_a_calculated_indicator_when_its_components_change(
     cast: Cast, now_tree: Tree
 ) -> None:
@@ -446,11 +441,6 @@ def test_it_judges_pace_of_a_decrease_to_zero(cast: Cast, now_tree: Tree) -> Non
     assert health_now == ON
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan_update refreshes the elements only (refresh_plan), not the indicators whose "
-    "pace depends on the plan's dates (refresh_plan_indicators); reported",
-)
 def test_it_assesses_pace_again_when_the_plans_dates_change(cast: Cast, now_tree: Tree) -> None:
     action = now_tree[2]
     plan = action.plan
