@@ -3,32 +3,17 @@ and (later) in PDF reports, with no JavaScript and nothing loaded from elsewhere
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 import pygal
 from django.utils.translation import gettext as _
-from pygal.style import Style
 
 from waymark.indicators.models import Indicator
 from waymark.indicators.selectors import PeriodFigures
+from waymark.plans.charts import chart_style, render
 
-STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#1f2933",
-    foreground_strong="#1f2933",
-    foreground_subtle="#7b8794",
-    colors=("#1d4ed8", "#b35900", "#6b7280"),
-    font_family="'Noto Sans', 'DejaVu Sans', system-ui, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    legend_font_size=13,
-    value_font_size=11,
-    title_font_size=14,
-    stroke_width="2.5",
-)
-_SCRIPT = re.compile(r"<script.*?</script>|<!--.*?-->", re.S)
+STYLE = chart_style(("#1d4ed8", "#b35900", "#6b7280"))
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -72,7 +57,12 @@ def indicator_chart(indicator: Indicator, cells: list[PeriodFigures]) -> str:
             stroke_style={"dasharray": "2,4", "width": 1.5},
             show_dots=False,
         )
-    svg = chart.render(is_unicode=True)
-    # The configuration script and the generator comments serve pygal's own JavaScript,
-    # which is not loaded; they would only be inline script for the page.
-    return _SCRIPT.sub("", svg)
+    svg = render(
+        chart,
+        desc=_("Actual against target and baseline of %(code)s over %(n)d periods.")
+        % {"code": indicator.code, "n": len(cells)},
+    )
+    # The card's heading is the visible title; the SVG's own names the chart for screen readers.
+    return svg.replace(
+        "<title>Pygal</title>", f"<title>{escape(str(_('Actual against target')))}</title>", 1
+    )
