@@ -26,6 +26,7 @@ from waymark.org.forms import (
     UnitForm,
     UnitMoveForm,
     thresholds,
+    vocabulary_initial,
 )
 from waymark.org.models import Health, Membership, Organisation, Person, Unit
 from waymark.org.selectors import Scorecard, people_visible_to, unit_scorecard, units_visible_to
@@ -459,6 +460,7 @@ def org_settings(request: HttpRequest) -> HttpResponse:
         "grace_days": org.grace_days,
         "allow_self_approval": org.allow_self_approval,
         **thresholds(org.health_rules),
+        **vocabulary_initial(org.status_vocabulary),
         "version": org.version,
     }
     for key in Health.values:

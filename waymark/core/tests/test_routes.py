@@ -74,6 +74,7 @@ DIMENSION: Kwargs = lambda o: {"pk": o["dimension"].pk}  # noqa: E731
 EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     # core
     "home": (NONE, EVERYONE),
+    "my-work": (NONE, EVERYONE),
     "healthz": (NONE, PUBLIC),
     "change-list": (NONE, ANY_ADMIN_PAGE),
     "trash": (NONE, _row(200, 200, 404, 404, 404, 302)),
@@ -127,6 +128,7 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "unit-list": (NONE, EVERYONE),
     "unit-create": (NONE, ORG_ADMIN),
     "unit-detail": (UNIT, DEPT_READ),
+    "unit-scorecard": (UNIT, DEPT_READ),
     "unit-edit": (UNIT, DEPT_ADMIN),
     "unit-move": (UNIT, DEPT_ADMIN),
     "unit-archive": (UNIT, POST_ONLY),
