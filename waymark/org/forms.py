@@ -171,14 +171,19 @@ class OrganisationForm(forms.Form):
 
         for i in range(VOCABULARY_ROWS):
             n = i + 1
+            word, colour = _("Status word %d") % n, _("Colour of status word %d") % n
             self.fields[f"vocab_{i}_label"] = forms.CharField(
-                label=_("Status word %d") % n, max_length=40, required=False
+                label=word,
+                max_length=40,
+                required=False,
+                widget=forms.TextInput(attrs={"aria-label": word}),
             )
             self.fields[f"vocab_{i}_colour"] = forms.CharField(
-                label=_("Colour of status word %d") % n,
+                label=colour,
                 max_length=7,
                 required=False,
-                widget=forms.TextInput(attrs={"type": "color"}),
+                initial="#6b7280",
+                widget=forms.TextInput(attrs={"type": "color", "aria-label": colour}),
             )
             self.fields[f"vocab_{i}_states"] = forms.MultipleChoiceField(
                 label=_("States shown as status word %d") % n,
