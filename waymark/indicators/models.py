@@ -146,9 +146,10 @@ class Indicator(SoftDeleteModel, VersionedModel):
     class HealthBasis(models.TextChoices):
         TARGET = "target", _("Latest actual against its target")
         PACE = "pace", _("Pace: progress against the progress expected by today")
+        PACE_MILESTONES = "milestones", _("Pace, in steps at the milestones of its elements")
 
     health_basis = models.CharField(
-        _("health from"), max_length=8, choices=HealthBasis.choices, default=HealthBasis.TARGET
+        _("health from"), max_length=12, choices=HealthBasis.choices, default=HealthBasis.TARGET
     )
     # Own rules, first match wins; empty: the organisation's.
     health_rules = models.JSONField(_("health rules"), default=list, blank=True)

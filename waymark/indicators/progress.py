@@ -20,13 +20,14 @@ from waymark.indicators.health import (
     assess,
     assess_pace,
     expected_by,
+    expected_by_steps,
     pace,
     resolve_rules,
 )
 from waymark.indicators.models import Indicator, Period
 from waymark.indicators.selectors import PeriodFigures, figures, percent_met
 from waymark.org.models import Health, Organisation
-from waymark.plans.models import Plan
+from waymark.plans.models import Milestone, Plan
 from waymark.plans.progress import in_every_language, refresh_plan
 
 
@@ -48,9 +49,28 @@ def assess_indicator(
     actual = latest.actual_amount
     assert actual is not None
     baseline, target = indicator.baseline_value, indicator.target_value
-    if indicator.health_basis == Indicator.HealthBasis.PACE and None not in (baseline, target):
+    pace_basis = indicator.health_basis in (
+        Indicator.HealthBasis.PACE,
+        Indicator.HealthBasis.PACE_MILESTONES,
+    )
+    if pace_basis and baseline is not None and target is not None:
         plan = indicator.plan
-        expected = expected_by(baseline, target, plan.start_date, plan.end_date, latest.period.end)
+        if indicator.health_basis == Indicator.HealthBasis.PACE_MILESTONES:
+            # Each milestone of the indicator's elements is an equal step towards the target.
+            dates = sorted(
+                Milestone.objects.filter(
+                    element__in=indicator.elements.all(), due_date__isnull=False
+                ).values_list("due_date", flat=True)
+            )
+            steps = [
+                (day, baseline + (target - baseline) * (i + 1) / len(dates))
+                for i, day in enumerate(dates)
+            ]
+            expected = expected_by_steps(baseline, steps, latest.period.end)
+        else:
+            expected = expected_by(
+                baseline, target, plan.start_date, plan.end_date, latest.period.end
+            )
         result = assess_pace(pace(actual, baseline, expected), by=latest.period.end)
         return _labelled(latest, result), None
     target_now = latest.target if latest.target is not None else target

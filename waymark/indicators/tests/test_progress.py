@@ -5,6 +5,7 @@ property that every element's stored health is the roll-up of what lies beneath 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -544,3 +545,30 @@ def test_it_keeps_every_elements_health_the_roll_up_of_what_lies_beneath(
         assert element.health_reason == ("" if assessment.health == NONE else assessment.reason), (
             element.title
         )
+
+
+def test_it_judges_pace_in_steps_at_the_milestones_of_its_elements(
+    cast: Cast, now_tree: Tree
+) -> None:
+    from waymark.plans.services import milestone_create
+
+    action = now_tree[2]
+    indicator = measure(
+        cast,
+        action,
+        target=None,
+        health_basis=Indicator.HealthBasis.PACE_MILESTONES,
+        baseline_value="0",
+        target_value="100",
+    )
+    period = open_period(indicator)
+    # Two milestones passed before the period ends, two to come: 50 is expected by then.
+    for days in (-400, -30, 400, 500):
+        milestone_create(
+            actor=cast.admin,
+            element=action,
+            data={"title": f"Step {days}", "due_date": period.end + datetime.timedelta(days=days)},
+        )
+    approve(cast, indicator, "45")  # 90% of the expected 50
+    assert health(indicator) == "at_risk"
+    assert "Pace 90%" in state(indicator)[1]
