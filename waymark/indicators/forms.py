@@ -142,6 +142,7 @@ class IndicatorForm(forms.Form):
         help_text=_("Pace needs a baseline and a life-of-plan target."),
     )
     on_track_from = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("On track from (% of target met)"),
         required=False,
         min_value=0,
@@ -150,6 +151,7 @@ class IndicatorForm(forms.Form):
         help_text=_("Empty: the organisation's rule."),
     )
     at_risk_from = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("At risk from (% of target met)"),
         required=False,
         min_value=0,

@@ -165,7 +165,13 @@ class Indicator(SoftDeleteModel, VersionedModel):
         _("why this health"), default=dict, blank=True, editable=False
     )
     percent_met = models.DecimalField(
-        _("% of target met"), max_digits=12, decimal_places=2, null=True, blank=True, editable=False
+        # xgettext:no-python-format
+        _("% of target met"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
     )
     # Calculated indicators: the ids of the indicators of the same plan they are made of.
     numerator_of = models.ManyToManyField(

@@ -138,6 +138,7 @@ class OrganisationForm(forms.Form):
         label=_("People may approve the data they submitted themselves"), required=False
     )
     on_track_from = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("An indicator is on track from (% of target met)"),
         required=False,
         min_value=0,
@@ -146,6 +147,7 @@ class OrganisationForm(forms.Form):
         help_text=_("100 by default."),
     )
     at_risk_from = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("An indicator is at risk from (% of target met)"),
         required=False,
         min_value=0,

@@ -272,7 +272,11 @@ def health_chart(counts: Sequence[tuple[str, str, str, int]], *, title: str | No
             f"{label}: {_number(count)} ({_percent(count, total)})"
             for _key, label, _colour, count in counts
         ]
-        desc = f"{title}, {_number(total)} {_('in all')}: " + "; ".join(parts) + "."
+        desc = _("%(title)s, %(total)s in all: %(parts)s.") % {
+            "title": title,
+            "total": _number(total),
+            "parts": "; ".join(parts),
+        }
     else:
         desc = f"{title}: {_('No data yet')}."
     return render(chart, desc=desc)
@@ -570,7 +574,7 @@ def _legend(y: float, today: date, start: date, end: date, when: Callable[[date]
     today_note = (
         _("Today")
         if start <= today <= end
-        else f"{_('Today')}: {when(today)} ({_('outside the timeline')})"
+        else _("Today: %(date)s (outside the timeline)") % {"date": when(today)}
     )
     words = [
         f"{_('Milestone')}: {_('Done')}",
