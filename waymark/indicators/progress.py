@@ -121,6 +121,15 @@ def refresh_plan_indicators(plan: Plan) -> None:
     refresh_plan(plan)
 
 
+def refresh_milestone_paced(plan: Plan) -> None:
+    """The plan's indicators paced in steps at milestones, then its elements."""
+    for indicator in Indicator.objects.filter(
+        plan=plan, health_basis=Indicator.HealthBasis.PACE_MILESTONES
+    ):
+        refresh_indicator(indicator, elements=False)
+    refresh_plan(plan)
+
+
 def refresh_all() -> None:
     """Every plan's indicators and elements (after the organisation's rules change)."""
     for plan in Plan.objects.all():

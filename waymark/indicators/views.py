@@ -372,6 +372,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_unlock": can_unlock_plan(request.user, indicator.plan),
             "enter_units": [u for u in units if can_enter(request.user, indicator, u)],
             "history": history,
+            "every_value": every_value,
             "history_model": "indicator",
             "grace_days": org.grace_days,
         },

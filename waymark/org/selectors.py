@@ -154,6 +154,7 @@ def unit_scorecard(person: Any, unit: Unit) -> Scorecard:
     from waymark.indicators.models import Indicator
     from waymark.indicators.selectors import indicators_visible_to
     from waymark.plans.models import CLOSED_STATES, Element, Plan
+    from waymark.plans.selectors import plans_visible_to
 
     seen = Element.objects.filter(plan__in=active_plans_visible_to(person))
     mine = seen.filter(responsible_unit__path__startswith=unit.path)
@@ -169,7 +170,11 @@ def unit_scorecard(person: Any, unit: Unit) -> Scorecard:
 
     reported: Any = Indicator.reporting_units.through
     served: Any = Indicator.elements.through
-    seen_indicators = indicators_visible_to(person).filter(plan__state=Plan.State.ACTIVE)
+    # Indicators of plans the person sees whole: the health of one they only report pools
+    # other units' values they may not see.
+    seen_indicators = indicators_visible_to(person).filter(
+        plan__state=Plan.State.ACTIVE, plan__in=plans_visible_to(person)
+    )
     unit_indicators = seen_indicators.filter(
         Q(pk__in=reported.objects.filter(unit__path__startswith=unit.path).values("indicator_id"))
         | Q(

@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import translation
 
@@ -28,7 +29,12 @@ from waymark.plans.rollup import combine_health, combine_progress, milestone_pro
 
 
 def refresh_plan(plan: Plan) -> int:
-    """Recompute every element of the plan; returns how many rows changed."""
+    """Recompute every element of the plan; returns how many rows changed.
+
+    The plan's row is locked first, so two writers to one plan roll it up one after the other
+    (PostgreSQL; SQLite writes one at a time anyway)."""
+    if connection.in_atomic_block:  # a lock lives only as long as its transaction
+        Plan.objects.select_for_update().filter(pk=plan.pk).first()
     elements = list(
         Element.objects.filter(plan=plan).only(
             "id",
@@ -66,7 +72,8 @@ def refresh_plan(plan: Plan) -> int:
     changed: list[Element] = []
     for element in sorted(elements, key=lambda e: -e.depth):  # children before parents
         below = children.get(element.pk, [])
-        items = [(c.health_override or c.health, Decimal(c.weight)) for c in below]
+        live = [c for c in below if c.state != Element.State.CANCELLED]
+        items = [(c.health_override or c.health, Decimal(c.weight)) for c in live]
         items += [(h, Decimal(1)) for h in indicator_health.get(element.pk, [])]
         health, reasons = in_every_language(partial(combine_health, items, plan.rollup_method))
         percent = _percent(plan, element, below, milestones.get(element.pk))

@@ -169,6 +169,14 @@ def plan_update(
     return plan
 
 
+def _refresh_after_milestones(plan: Plan) -> None:
+    """Milestones came, went or moved: the indicators paced by them are assessed again, then
+    the plan rolls up."""
+    from waymark.indicators.progress import refresh_milestone_paced
+
+    refresh_milestone_paced(plan)
+
+
 def _date(value: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -201,6 +209,8 @@ def plan_copy(*, actor: Any, plan: Plan, title: str, shift_years: int = 1) -> Pl
             values=plan.values,
             cadence=plan.cadence,
             tiers=list(plan.tiers),
+            progress_method=plan.progress_method,
+            rollup_method=plan.rollup_method,
             state=Plan.State.DRAFT,
             parent=plan.parent,
         )
@@ -234,6 +244,7 @@ def plan_copy(*, actor: Any, plan: Plan, title: str, shift_years: int = 1) -> Pl
                 resources_needed=old.resources_needed,
                 budget_planned=old.budget_planned,
                 policy_area=old.policy_area,
+                weight=old.weight,
                 tags=list(old.tags or []),
                 notes=old.notes,
             )
@@ -531,7 +542,7 @@ def element_delete(*, actor: Any, element: Element) -> None:
         )
         soft_delete(actor=actor, objs=[element, *subtree], related=plan)
         renumber(plan)
-        refresh_plan(plan)
+        _refresh_after_milestones(plan)
 
 
 def element_restore(*, actor: Any, element: Element) -> Element:
@@ -555,7 +566,7 @@ def element_restore(*, actor: Any, element: Element) -> Element:
         ).update(position=F("position") + 1)
         restore_batch(actor=actor, model=Element, batch=element.deletion_batch, related=plan)
         renumber(plan)
-        refresh_plan(plan)
+        _refresh_after_milestones(plan)
     element.refresh_from_db()
     return element
 
@@ -578,7 +589,7 @@ def milestone_create(*, actor: Any, element: Element, data: dict[str, Any]) -> M
     with transaction.atomic():
         milestone.save()
         record_create(actor=actor, obj=milestone, related=element)
-        refresh_plan(element.plan)
+        _refresh_after_milestones(element.plan)
     return milestone
 
 
@@ -591,7 +602,7 @@ def milestone_update(
         before = snapshot(milestone)
         _apply_milestone(milestone, data)
         save_update(actor=actor, obj=milestone, before=before, related=milestone.element)
-        refresh_plan(milestone.element.plan)
+        _refresh_after_milestones(milestone.element.plan)
     return milestone
 
 
@@ -599,7 +610,7 @@ def milestone_delete(*, actor: Any, milestone: Milestone) -> None:
     get_access(actor).require(can_edit_element(actor, milestone.element))
     with transaction.atomic():
         soft_delete(actor=actor, objs=[milestone], related=milestone.element)
-        refresh_plan(milestone.element.plan)
+        _refresh_after_milestones(milestone.element.plan)
 
 
 def milestone_restore(*, actor: Any, milestone: Milestone) -> Milestone:
@@ -612,6 +623,6 @@ def milestone_restore(*, actor: Any, milestone: Milestone) -> Milestone:
         restore_batch(
             actor=actor, model=Milestone, batch=milestone.deletion_batch, related=milestone.element
         )
-        refresh_plan(milestone.element.plan)
+        _refresh_after_milestones(milestone.element.plan)
     milestone.refresh_from_db()
     return milestone

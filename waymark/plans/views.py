@@ -31,6 +31,7 @@ from waymark.plans.forms import (
     raw_value,
 )
 from waymark.plans.models import Element, Milestone, Plan
+from waymark.plans.progress import computes_percent
 from waymark.plans.selectors import (
     can_edit_element,
     can_manage_plan,
@@ -429,6 +430,10 @@ def element_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_edit_element(request.user, element):
         raise PermissionDenied
     form = ElementForm(request.POST or None, initial=ElementForm.initial_for(element))
+    if computes_percent(
+        element.plan, element, has_children=Element.objects.filter(parent=element).exists()
+    ):  # computed from data: nothing for a person to enter
+        form.fields.pop("percent_complete")
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,

@@ -572,3 +572,54 @@ def test_it_judges_pace_in_steps_at_the_milestones_of_its_elements(
     approve(cast, indicator, "45")  # 90% of the expected 50
     assert health(indicator) == "at_risk"
     assert "Pace 90%" in state(indicator)[1]
+
+
+def test_moving_a_milestone_re_assesses_an_indicator_paced_by_milestones(
+    cast: Cast, now_tree: Tree
+) -> None:
+    from waymark.plans.services import milestone_create, milestone_update
+
+    action = now_tree[2]
+    indicator = measure(
+        cast,
+        action,
+        target=None,
+        health_basis=Indicator.HealthBasis.PACE_MILESTONES,
+        baseline_value="0",
+        target_value="100",
+    )
+    period = open_period(indicator)
+    for days in (-400, -30, 400):
+        milestone_create(
+            actor=cast.admin,
+            element=action,
+            data={"title": f"Step {days}", "due_date": period.end + datetime.timedelta(days=days)},
+        )
+    last = milestone_create(
+        actor=cast.admin,
+        element=action,
+        data={"title": "Step 500", "due_date": period.end + datetime.timedelta(days=500)},
+    )
+    approve(cast, indicator, "45")  # 90% of the 50 expected by the period's end
+    assert health(indicator) == "at_risk"
+    milestone_update(
+        actor=cast.admin,
+        milestone=last,
+        data={"due_date": period.end - datetime.timedelta(days=10)},
+    )  # now 75 is expected: 45 is 60% of it
+    assert health(indicator) == "off_track"
+
+
+def test_a_cancelled_child_counts_in_neither_health_nor_progress(
+    cast: Cast, now_tree: Tree
+) -> None:
+    goal, objective, action = now_tree
+    other = make_element(cast, goal.plan, "Second action", parent=objective)
+    override(cast, action, "on_track", "Going well")
+    override(cast, other, "off_track", "Stopped")
+    element_update(
+        actor=cast.admin,
+        element=Element.objects.get(pk=other.pk),
+        data={"state": Element.State.CANCELLED},
+    )
+    assert health(objective) == ON

@@ -320,3 +320,40 @@ def test_the_plan_dashboard_draws_goals_heat_map_charts_and_timeline(
     assert "Timeline of actions and milestones" in page and action.code in page
     assert "Budget planned and spent" in page
     assert page.count("<svg") >= 3
+
+
+def test_the_element_form_leaves_out_a_computed_percent_so_it_never_blocks_a_save(
+    cast: Cast, tree: tuple[Element, Element, Element], client_for: Any
+) -> None:
+    from waymark.plans.services import element_update, plan_update
+
+    goal, _objective, action = tree
+    plan_update(actor=cast.admin, plan=goal.plan, data={"progress_method": "children"})
+    client = client_for("manager")
+    page = client.get(reverse("element-edit", args=[goal.pk])).content.decode()
+    assert 'name="percent_complete"' not in page
+    element_update(actor=cast.admin, element=action, data={"percent_complete": 40})
+    response = client.post(
+        reverse("element-edit", args=[goal.pk]),
+        {"title": "Good governance, renamed", "state": "in_progress", "priority": "medium"},
+    )
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert (goal.title, goal.percent_complete) == ("Good governance, renamed", 40)
+
+
+def test_a_copied_plan_keeps_its_methods_and_weights(
+    cast: Cast, tree: tuple[Element, Element, Element]
+) -> None:
+    from waymark.plans.services import element_update, plan_copy, plan_update
+
+    goal = tree[0]
+    plan_update(
+        actor=cast.admin,
+        plan=goal.plan,
+        data={"progress_method": "children", "rollup_method": "weighted"},
+    )
+    element_update(actor=cast.admin, element=goal, data={"weight": 3})
+    new = plan_copy(actor=cast.admin, plan=goal.plan, title="Next year")
+    assert (new.progress_method, new.rollup_method) == ("children", "weighted")
+    assert Element.objects.get(plan=new, code="1").weight == 3
