@@ -18,15 +18,14 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 import pygal
-from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
 from django.template import Context
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 from pygal.graph.graph import Graph
 from pygal.style import Style
 
+from waymark.core.i18n import babel_locale
 from waymark.core.templatetags.waymark import money
 
 FONT_FAMILY = "'Noto Sans', 'DejaVu Sans', system-ui, sans-serif"
@@ -80,16 +79,8 @@ def render(chart: Graph, *, desc: str = "") -> str:
     return svg
 
 
-def _locale() -> Locale:
-    """The babel locale of the current Django language (English when babel does not know it)."""
-    try:
-        return Locale.parse(to_locale(get_language() or "en"))
-    except (ValueError, UnknownLocaleError):
-        return Locale.parse("en")
-
-
 def _number(value: float | Decimal) -> str:
-    return format_decimal(value, format="#,##0.##", locale=_locale())
+    return format_decimal(value, format="#,##0.##", locale=babel_locale())
 
 
 def _amount(value: Decimal, currency: str) -> str:
@@ -184,7 +175,9 @@ def budget_chart(
         show_y_labels=bool(shown),
         range=(0, top),
         no_data_text=_("No data yet"),
-        value_formatter=lambda v: format_compact_decimal(v, locale=_locale(), fraction_digits=1),
+        value_formatter=lambda v: format_compact_decimal(
+            v, locale=babel_locale(), fraction_digits=1
+        ),
     )
     if shown:
         # pygal draws the first label at the bottom; the first goal belongs on top.
@@ -368,7 +361,7 @@ def timeline(
     dates say so. Month gridlines thin out to quarters, half-years or years when the timeline
     is long, and month names follow the current language (babel)."""
     title = title or _("Timeline of actions and milestones")
-    locale = _locale()
+    locale = babel_locale()
     if end < start:
         start, end = end, start
     days = (end - start).days + 1

@@ -9,9 +9,9 @@ from babel.numbers import format_currency
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from waymark.core.i18n import babel_locale
 from waymark.org.models import Health, Organisation
 
 register = template.Library()
@@ -79,10 +79,6 @@ def progress_bar(percent: int | None) -> SafeString:
     )
 
 
-def _locale() -> str:
-    return {"mn": "mn_MN"}.get(get_language() or "en", "en_US")
-
-
 @register.simple_tag(takes_context=True)
 def money(context: template.Context, amount: Decimal | None, currency: str = "") -> str:
     """An amount in the organisation's currency, formatted for the reader's language."""
@@ -91,7 +87,9 @@ def money(context: template.Context, amount: Decimal | None, currency: str = "")
     code = currency or _org(context).default_currency
     value = Decimal(amount)
     pattern = "¤#,##0" if value == value.to_integral_value() else "¤#,##0.00"
-    text = format_currency(value, code, format=pattern, locale=_locale(), currency_digits=False)
+    text = format_currency(
+        value, code, format=pattern, locale=babel_locale(), currency_digits=False
+    )
     symbol = CURRENCY_SYMBOLS.get(code)
     return text.replace(code, symbol) if symbol else text
 

@@ -10,18 +10,14 @@ from babel.numbers import format_decimal
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from waymark.core.i18n import babel_locale
 from waymark.core.templatetags.waymark import money
 from waymark.indicators.aggregation import Value
 from waymark.indicators.models import Indicator, Measurement, Period
 
 register = template.Library()
-
-
-def _locale() -> str:
-    return {"mn": "mn_MN"}.get(get_language() or "en", "en_US")
 
 
 def number(amount: Decimal | float | None, places: int = 2) -> str:
@@ -31,7 +27,7 @@ def number(amount: Decimal | float | None, places: int = 2) -> str:
     quantum = Decimal(1).scaleb(-places)
     value = Decimal(str(amount)).quantize(quantum).normalize()
     pattern = "#,##0" if value == value.to_integral_value() else "#,##0." + "#" * places
-    return format_decimal(value, format=pattern, locale=_locale())
+    return format_decimal(value, format=pattern, locale=babel_locale())
 
 
 @register.simple_tag(takes_context=True)
