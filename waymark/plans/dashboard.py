@@ -16,7 +16,6 @@ from django.utils import timezone
 from waymark.org.models import Health, Organisation
 from waymark.plans.charts import TimelineRow, budget_chart, health_chart, timeline
 from waymark.plans.models import Element, Plan
-from waymark.plans.selectors import health_counts
 
 TIMELINE_ROWS = 150
 KEY_WIDTH = 5  # the digits of one level of a sort key ("00001.00002")
@@ -39,10 +38,6 @@ class GoalCard:
 class HeatRow:
     unit: Any
     cells: list[list[tuple[str, int]]]  # per tier: [(health, count), ...] in health order
-
-
-def _shown(health_override: str, health: str) -> str:
-    return health_override or health
 
 
 def goal_cards(plan: Plan) -> list[GoalCard]:
@@ -84,7 +79,7 @@ def heat_map(plan: Plan) -> tuple[list[str], list[HeatRow]]:
             row["responsible_unit__path"] or "~",
             row["responsible_unit__short_name"] or row["responsible_unit__name"],
         )
-        shown = _shown(row["health_override"], row["health"])
+        shown = row["health_override"] or row["health"]
         cell = counts[(unit_id, row["depth"])]
         cell[shown] = cell.get(shown, 0) + row["n"]
     result = []
@@ -147,9 +142,11 @@ def timeline_rows(plan: Plan, org: Organisation) -> tuple[list[TimelineRow], int
     return rows, total
 
 
-def plan_dashboard(plan: Plan, org: Organisation) -> dict[str, Any]:
-    """Everything the plan dashboard draws, charts as SVG strings."""
-    counts = health_counts([plan.pk])[plan.pk]
+def plan_dashboard(
+    plan: Plan, org: Organisation, *, counts: list[tuple[str, int]]
+) -> dict[str, Any]:
+    """Everything the plan dashboard draws, charts as SVG strings; `counts` are the plan's
+    elements per health shown (from `plan_summary`)."""
     styles = {h: org.health_style(h) for h in Health.values}
     budget = budget_by_goal(plan)
     rows, total = timeline_rows(plan, org)

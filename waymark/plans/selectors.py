@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from waymark.core.permissions import get_access
 from waymark.core.roles import Role
@@ -73,17 +73,24 @@ def grid_totals(queryset: QuerySet[Element]) -> dict[str, Any]:
 def health_counts(plan_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
     """For each plan, how many elements show each health (the override when there is one),
     in the order health is listed everywhere; healths with no element are left out. One query."""
-    counts: dict[int, dict[str, int]] = {pk: {} for pk in plan_ids}
-    rows = (
+    rows: dict[int, list[tuple[str, str, int]]] = {pk: [] for pk in plan_ids}
+    for plan_id, override, health, n in (
         Element.objects.filter(plan__in=plan_ids)
         .values_list("plan_id", "health_override", "health")
         .annotate(n=Count("id"))
         .order_by()
-    )
-    for plan_id, override, health, n in rows:
-        shown = override or health
-        counts[plan_id][shown] = counts[plan_id].get(shown, 0) + n
-    return {pk: [(h, by[h]) for h in Health.values if by.get(h)] for pk, by in counts.items()}
+    ):
+        rows[plan_id].append((override, health, n))
+    return {pk: _shown_health(by) for pk, by in rows.items()}
+
+
+def _shown_health(rows: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
+    """(override, computed health, count) rows as counts per health shown (the override when
+    there is one), in the order health is listed everywhere, healths with none left out."""
+    shown: dict[str, int] = {}
+    for override, health, n in rows:
+        shown[override or health] = shown.get(override or health, 0) + n
+    return [(h, shown[h]) for h in Health.values if shown.get(h)]
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
@@ -99,23 +106,16 @@ def subtree(element: Element) -> QuerySet[Element]:
 
 
 def summary_of(elements: QuerySet[Element]) -> dict[str, Any]:
-    """Counts per state and per health shown, total, overdue, average percent complete and budget
-    totals of a set of elements (a plan, a subtree, a unit's). Three queries."""
+    """Counts per state and per health shown, total, overdue and budget totals of a set of
+    elements (a plan, a subtree). Three queries."""
     by_state = dict(elements.values_list("state").annotate(n=Count("id")).order_by())
-    shown: dict[str, int] = {}
-    for override, health, n in (
+    health = list(
         elements.values_list("health_override", "health").annotate(n=Count("id")).order_by()
-    ):
-        shown[override or health] = shown.get(override or health, 0) + n
+    )
     totals = elements.aggregate(
         total=Count("id"),
         overdue=Count("id", filter=Element.overdue_q()),
         planned=Sum("budget_planned"),
         spent=Sum("budget_spent"),
-        percent=Avg("percent_complete"),
     )
-    return {
-        "by_state": by_state,
-        "health_counts": [(h, shown[h]) for h in Health.values if shown.get(h)],
-        **totals,
-    }
+    return {"by_state": by_state, "health_counts": _shown_health(health), **totals}

@@ -141,7 +141,11 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "plan": plan,
             "summary": summary,
-            **plan_dashboard(plan, request.organisation),  # type: ignore[attr-defined]
+            **plan_dashboard(
+                plan,
+                request.organisation,  # type: ignore[attr-defined]
+                counts=summary["health_counts"],
+            ),
             "health_counts": summary["health_counts"],
             "state_counts": state_counts,
             "completed_pct": round(100 * completed / total) if total else 0,

@@ -294,7 +294,7 @@ def test_the_history_names_units_people_and_states_instead_of_ids_and_codes(
     assert "Not started</del> → <ins>In progress" in history
 
 
-PLAN_DASHBOARD_QUERIES = 17
+PLAN_DASHBOARD_QUERIES = 16  # the health counts come once, from the summary
 
 
 def test_the_plan_dashboard_uses_the_same_number_of_queries_at_10_and_2000_elements(
