@@ -22,6 +22,7 @@ from babel.dates import format_date
 from babel.numbers import format_compact_decimal, format_decimal
 from django.template import Context
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pygal.graph.graph import Graph
 from pygal.style import Style
 
@@ -600,9 +601,12 @@ def _timeline_desc(
     milestones = [m for row in rows for m in row.milestones]
     overdue = [row.code for row in rows if row.overdue]
     undated = sum(1 for row in rows if row.start is None and row.end is None)
-    text = _(
+    text = ngettext(
+        "%(actions)s action from %(start)s to %(end)s; today is %(today)s. "
+        "Milestones: %(done)s of %(milestones)s done.",
         "%(actions)s actions from %(start)s to %(end)s; today is %(today)s. "
-        "Milestones: %(done)s of %(milestones)s done."
+        "Milestones: %(done)s of %(milestones)s done.",
+        len(rows),
     ) % {
         "actions": len(rows),
         "start": when(start),
