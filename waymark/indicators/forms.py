@@ -187,6 +187,8 @@ class IndicatorForm(forms.Form):
         data: dict[str, Any] = {k: getattr(indicator, k) for k in INDICATOR_FIELDS}
         for key in INDICATOR_M2M:
             data[key] = [o.pk for o in getattr(indicator, key).all()]
+        for key in ("band_low", "band_high", "baseline_value", "target_value"):
+            data[key] = plain_number(data[key])  # 35, not the stored 35.0000
         data["version"] = indicator.version
         data.update(thresholds(indicator.health_rules))
         return data

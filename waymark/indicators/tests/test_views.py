@@ -595,3 +595,12 @@ def test_the_indicator_page_totals_the_reporting_units_up_the_unit_tree(
     total = total[: total.index("</tr>")]
     assert cast.root.label in total
     assert "50%" in total  # (12 + 3) / (20 + 10), not the mean of 60% and 30%
+
+
+def test_the_indicator_form_shows_amounts_as_people_type_them(
+    cast: Cast, live: Plan, client_for: Any
+) -> None:
+    indicator = make_indicator(cast, live, baseline_value="35", target_value="12.5")
+    page = client_for("manager").get(f"/indicators/{indicator.pk}/edit/").content.decode()
+    assert 'value="35"' in page and 'value="12.5"' in page
+    assert "35.0000" not in page
