@@ -12,6 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Avg, Count, F, Model, Q, QuerySet
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from waymark.core.models import Change
 from waymark.core.permissions import get_access
@@ -90,10 +92,19 @@ def _named(value: Any, names: dict[Any, str]) -> Any:
 
 
 def _text(value: Any) -> str:
+    """A logged value in words: yes / no for a flag, a local time for a moment."""
+    if value is True:
+        return str(_("Yes"))
+    if value is False:
+        return str(_("No"))
     if value in (None, "", []):
         return "—"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and "T" in value:
+        moment = parse_datetime(value)  # the log keeps moments as ISO 8601
+        if moment is not None:
+            return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 
