@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from waymark.core.selectors import history_for
 from waymark.core.services import record_change
 from waymark.core.testing import Cast
@@ -19,7 +21,8 @@ def test_it_shows_flags_as_yes_or_no_and_moments_as_local_times(
         before={"quick_win": False, "notes": "2026-11-23T17:47:22.585Z"},
         after={"quick_win": True, "notes": "plain text"},
     )
-    rows = dict((label, (old, new)) for label, old, new in history_for(action)[0].rows)
+    entry: Any = history_for(action)[0]
+    rows = {label: (old, new) for label, old, new in entry.rows}
     assert rows["quick win"] == ("No", "Yes")
     old_moment = rows["notes"][0]
     assert old_moment.startswith("2026-11-2") and "T" not in old_moment and len(old_moment) == 16
