@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "waymark.org",
     "waymark.plans",
     "waymark.indicators",
+    "waymark.reporting",
+    "waymark.meetings",
 ]
 
 MIDDLEWARE = [

@@ -32,6 +32,10 @@ def logo_path(instance: Organisation, filename: str) -> str:
     return f"org/logo.{ext}"
 
 
+def default_reminder_days() -> list[int]:
+    return [7, 1]
+
+
 class Organisation(VersionedModel):
     """The one organisation this installation serves (a singleton, pk=1)."""
 
@@ -55,6 +59,22 @@ class Organisation(VersionedModel):
     # The organisation's own status words, first match wins, mapped onto states and healths:
     # [{"label": "Paused", "colour": "#b35900", "states": ["on_hold"], "healths": []}, ...]
     status_vocabulary = models.JSONField(_("status words"), default=list, blank=True)
+    # Reminders (`waymark remind`): days before a due date, on it, after it, escalation.
+    reminders_enabled = models.BooleanField(_("send reminders"), default=True)
+    reminder_days_before = models.JSONField(
+        _("remind this many days before the due date"), default=default_reminder_days, blank=True
+    )
+    remind_on_due_date = models.BooleanField(_("remind on the due date"), default=True)
+    reminder_days_after = models.PositiveSmallIntegerField(
+        _("remind this many days after the due date"),
+        default=3,
+        help_text=_("0: no reminder after the due date."),
+    )
+    escalation_days = models.PositiveSmallIntegerField(
+        _("tell the unit's manager this many days after the due date"),
+        default=7,
+        help_text=_("0: never escalate."),
+    )
 
     class Meta:
         verbose_name = _("organisation")
