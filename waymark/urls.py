@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("waymark.org.urls")),
     path("", include("waymark.plans.urls")),
     path("", include("waymark.indicators.urls")),
+    path("", include("waymark.reporting.urls")),
     path("api/v1/", include("waymark.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

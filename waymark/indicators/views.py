@@ -384,43 +384,34 @@ def _row_data(request: HttpRequest, due: Due) -> dict[str, Any]:
     return {f: request.POST.get(f"{due.key}-{f}", "").strip() for f in MY_DATA_FIELDS}
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def my_data(request: HttpRequest) -> HttpResponse:
-    """Everything the person owes this period, on one page, saved in one go."""
-    dues = data_owed_by(request.user)
-    errors: dict[str, dict[str, list[str]]] = {}
+def data_entries(request: HttpRequest, dues: list[Due]) -> tuple[list[Entry], dict[str, Any]]:
+    """The values posted for what the person owes: batch entries (rows left empty skipped) and
+    everything typed, to show again when the batch is refused. Used by My data and My updates."""
+    entries = []
     posted: dict[str, dict[str, Any]] = {}
-    if request.method == "POST":
-        submit = "submit" in request.POST
-        entries = []
-        for due in dues:
-            data = _row_data(request, due)
-            posted[due.key] = data
-            if not any(data.values()) and due.measurement is None:
-                continue
-            version = request.POST.get(f"{due.key}-version")
-            entries.append(
-                Entry(
-                    key=due.key,
-                    indicator=due.indicator,
-                    period=due.period,
-                    unit=due.unit,
-                    data={k: v for k, v in data.items() if k in _fields_for(due.indicator)},
-                    version=int(version) if version and version.isdigit() else None,
-                )
+    for due in dues:
+        data = _row_data(request, due)
+        posted[due.key] = data
+        if not any(data.values()) and due.measurement is None:
+            continue
+        version = request.POST.get(f"{due.key}-version")
+        entries.append(
+            Entry(
+                key=due.key,
+                indicator=due.indicator,
+                period=due.period,
+                unit=due.unit,
+                data={k: v for k, v in data.items() if k in _fields_for(due.indicator)},
+                version=int(version) if version and version.isdigit() else None,
             )
-        if not entries:
-            messages.info(request, _("Nothing to save: enter at least one value."))
-        else:
-            try:
-                saved = measurements_save_batch(actor=request.user, entries=entries, submit=submit)
-            except BatchError as exc:
-                errors = exc.errors
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _saved_message(len(saved), submit))
-                return redirect("my-data")
+        )
+    return entries, posted
+
+
+def data_rows(
+    dues: list[Due], posted: dict[str, Any], errors: dict[str, dict[str, list[str]]]
+) -> list[dict[str, Any]]:
+    """The rows of the data-entry table (indicators/_data_table.html)."""
     rows = []
     for due in dues:
         values = posted.get(due.key) or {
@@ -442,10 +433,38 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 "returned_reason": due.returned_reason,
             }
         )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Everything the person owes this period, on one page, saved in one go."""
+    dues = data_owed_by(request.user)
+    errors: dict[str, dict[str, list[str]]] = {}
+    posted: dict[str, dict[str, Any]] = {}
+    if request.method == "POST":
+        submit = "submit" in request.POST
+        entries, posted = data_entries(request, dues)
+        if not entries:
+            messages.info(request, _("Nothing to save: enter at least one value."))
+        else:
+            try:
+                saved = measurements_save_batch(actor=request.user, entries=entries, submit=submit)
+            except BatchError as exc:
+                errors = exc.errors
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _saved_message(len(saved), submit))
+                return redirect("my-data")
     return render(
         request,
         "indicators/my_data.html",
-        {"rows": rows, "upload_form": UploadForm(), "today": timezone.localdate()},
+        {
+            "rows": data_rows(dues, posted, errors),
+            "upload_form": UploadForm(),
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -151,7 +151,7 @@ class UpdateDue:
 
     @property
     def key(self) -> str:
-        return f"{self.element.pk}-{self.period.pk}"
+        return f"u{self.element.pk}-{self.period.pk}"
 
     @property
     def window_label(self) -> str:

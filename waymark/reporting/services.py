@@ -60,7 +60,7 @@ def schedule_save(
 ) -> ReportingSchedule:
     """Set when the plan's elements report (a manager of the plan's unit)."""
     get_access(actor).require(can_manage_plan(actor, plan))
-    schedule = schedule_of(plan)
+    schedule = ReportingSchedule.objects.filter(plan=plan).first() or ReportingSchedule(plan=plan)
     creating = schedule.pk is None
     before = {} if creating else snapshot(schedule)
     errors: dict[str, str] = {}
@@ -345,3 +345,95 @@ def update_return(
 
     notify_returned(update)
     return update
+
+
+# -- a whole period in one go ("My updates") -----------------------------------------------------
+@dataclass
+class UpdateEntry:
+    """One element's update in a batch."""
+
+    key: str
+    element: Element
+    period: Period
+    data: dict[str, Any]
+    version: int | None = None
+
+
+@dataclass
+class ActionEntry:
+    """An action item marked done in a batch, with its outcome."""
+
+    key: str
+    item: Any  # meetings.ActionItem
+    outcome: str
+    version: int | None = None
+
+
+def _messages(exc: ValidationError, default: str) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {default: [str(m) for m in exc.messages]}
+
+
+def period_save(
+    *,
+    actor: Any,
+    updates: list[UpdateEntry],
+    measurements: list[Any],
+    actions: list[ActionEntry],
+    submit: bool = False,
+) -> dict[str, int]:
+    """Save (and optionally submit) a person's element updates, indicator values and finished
+    action items together: all of them, or none. Refusals come back keyed by entry, in a
+    BatchError, and nothing is saved."""
+    from waymark.indicators.services import BatchError, measurements_save_batch
+    from waymark.meetings.services import action_item_complete
+
+    errors: dict[str, dict[str, list[str]]] = {}
+    counts = {"updates": 0, "measurements": 0, "actions": 0}
+    with transaction.atomic():
+        for entry in updates:
+            try:
+                with transaction.atomic():
+                    update_save(
+                        actor=actor,
+                        element=entry.element,
+                        period=entry.period,
+                        data=entry.data,
+                        version=entry.version,
+                        submit=submit,
+                    )
+                counts["updates"] += 1
+            except ValidationError as exc:
+                errors[entry.key] = _messages(exc, "narrative")
+            except PermissionDenied:
+                errors[entry.key] = {"narrative": [_("You may not write this update.")]}
+            except ConflictError as exc:
+                errors[entry.key] = {"narrative": [str(exc)]}
+        if measurements:
+            try:
+                with transaction.atomic():
+                    counts["measurements"] = len(
+                        measurements_save_batch(actor=actor, entries=measurements, submit=submit)
+                    )
+            except BatchError as exc:
+                errors.update(exc.errors)
+        for action in actions:
+            try:
+                with transaction.atomic():
+                    action_item_complete(
+                        actor=actor,
+                        item=action.item,
+                        outcome=action.outcome,
+                        version=action.version,
+                    )
+                counts["actions"] += 1
+            except ValidationError as exc:
+                errors[action.key] = _messages(exc, "outcome")
+            except PermissionDenied:
+                errors[action.key] = {"outcome": [_("You may not close this action item.")]}
+            except ConflictError as exc:
+                errors[action.key] = {"outcome": [str(exc)]}
+        if errors:
+            raise BatchError(errors)
+    return counts
