@@ -676,11 +676,16 @@ def measurement_return_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
-    """Submitted values waiting for this person's approval."""
+    """Submitted values and progress updates waiting for this person's approval."""
+    from waymark.reporting.selectors import updates_awaiting
+
     waiting = list(
         awaiting_review_by(request.user).order_by("period__start", "indicator__code")[:500]
     )
-    return render(request, "indicators/review_list.html", {"waiting": waiting})
+    updates = list(updates_awaiting(request.user)[:500])
+    return render(
+        request, "indicators/review_list.html", {"waiting": waiting, "updates": updates}
+    )
 
 
 # -- periods -------------------------------------------------------------------------------------

@@ -55,6 +55,11 @@ def reporting_periods(plan: Plan) -> list[Period]:
     return periods_ensure(plan=plan, frequency=plan.cadence)
 
 
+# An update is asked for (on My updates, by reminders) from this many days before it is due;
+# it may be written from the first day of its period.
+OWED_FROM_DAYS = 14
+
+
 class Window:
     """Where an update stands against its dates today."""
 
@@ -201,6 +206,8 @@ def _owed(elements: list[Element], today: datetime.date, org: Organisation) -> l
         update = updates.get((element.pk, period.pk))
         if update is not None and not update.editable_status:
             continue
+        if update is None and today < due - datetime.timedelta(days=OWED_FROM_DAYS):
+            continue  # writable already, but not yet asked for
         previous = updates.get((element.pk, before.pk)) if before else None
         owed.append(UpdateDue(element, period, due, state, update, previous))
     return owed

@@ -45,7 +45,8 @@ def test_it_fills_my_data_and_sees_the_approved_actual_on_the_indicator_page(
     period = open_period(share)
 
     _sign_in(page, live_server.url, "contributor")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="My data").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My updates").click()
+    page.get_by_role("link", name="Indicator data only").click()
     share_row = page.locator(f"#row-{share.pk}-{period.pk}-{cast.dept.pk}")
     days_row = page.locator(f"#row-{days.pk}-{open_period(days).pk}-{cast.dept.pk}")
 
