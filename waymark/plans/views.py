@@ -349,6 +349,8 @@ def _cell_without_javascript(
 # -- elements --------------------------------------------------------------
 @login_required
 def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from waymark.reporting.selectors import can_write_update, element_updates
+
     element = _element(request, pk)
     children = list(
         Element.objects.filter(parent=element).select_related("responsible_unit", "lead")
@@ -374,6 +376,8 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else "",
             "history": history_for(element),
             "history_model": "element",
+            "updates": element_updates(element),
+            "can_write_update": can_write_update(request.user, element),
         },
     )
 

@@ -116,11 +116,9 @@ def can_write_update(person: Any, element: Element) -> bool:
     access = get_access(person)
     if not access.authenticated:
         return False
-    if element.lead_id == person.pk:
+    if element.lead_id == person.pk or can_edit_element(person, element):
         return True
-    if any(c.pk == person.pk for c in element.contributors.all()):
-        return True
-    return can_edit_element(person, element)
+    return any(c.pk == person.pk for c in element.contributors.all())
 
 
 def can_review_update(person: Any, update: ProgressUpdate, *, accepting: bool = True) -> bool:
@@ -391,3 +389,41 @@ def completion_board(plan: Plan, period: Period, *, today: datetime.date | None 
         periods=periods,
         history=history,
     )
+
+
+@dataclass
+class ElementUpdates:
+    """An element's recent updates, and the period one may be written for now (if any)."""
+
+    recent: list[ProgressUpdate]
+    writable: Period | None
+    due: datetime.date | None
+    existing: ProgressUpdate | None
+
+
+def element_updates(
+    element: Element, *, limit: int = 4, today: datetime.date | None = None
+) -> ElementUpdates:
+    """For the element page: its latest updates and the period an update is open for (the
+    earliest one still taking updates, so a late update is written before the next). Four
+    queries."""
+    today = today or timezone.localdate()
+    plan = element.plan
+    recent = list(
+        ProgressUpdate.objects.filter(element=element)
+        .select_related("period", "submitted_by")
+        .order_by("-period__start")[:limit]
+    )
+    schedule = schedule_of(plan)
+    depths = reporting_depths(plan, schedule)
+    grace = grace_days(schedule, Organisation.get())
+    for period in Period.objects.filter(plan=plan, frequency=plan.cadence, start__lte=today):
+        due = due_date(schedule, period, element.depth)
+        if window(period, due, grace, today) in Window.ACCEPTING and reports_in(
+            element, period, depths
+        ):
+            existing = next((u for u in recent if u.period_id == period.pk), None)
+            if existing is not None and not existing.editable_status:
+                continue
+            return ElementUpdates(recent, period, due, existing)
+    return ElementUpdates(recent, None, None, None)

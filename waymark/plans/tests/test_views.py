@@ -43,7 +43,9 @@ def _queries(client: Any, url: str) -> int:
 
 
 GRID_QUERIES = 11
-ELEMENT_PAGE_QUERIES = 14  # 10 + its indicators + 3 for the roll-up of what is beneath it
+# 10 + its indicators + 3 for the roll-up of what is beneath it + 4 for its progress updates
+# (the updates, the schedule, the organisation, the periods)
+ELEMENT_PAGE_QUERIES = 18
 
 
 def test_it_uses_the_same_number_of_queries_for_the_grid_at_10_and_1000_elements(
