@@ -1,6 +1,7 @@
 # Waymark — developer and CI entry points (GNU make).
 #
-#   make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:$PORT (8000)
+#   make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:$PORT (8000),
+#                and send reminders every 15 minutes (waymark remind --every 900)
 #   make test    lint + type-check + pytest on SQLite and on a throwaway PostgreSQL
 #   make pytest  pytest on SQLite only (quick)
 #   make lint    ruff check, ruff format --check, mypy (and shellcheck when installed)
@@ -63,6 +64,9 @@ run: $(RUN_STAMP)
 	@echo
 	@echo "Waymark is starting at http://127.0.0.1:$${PORT:-8000}/  (Ctrl-C stops it)"
 	@echo
+	@# Reminders: `waymark remind` every 15 minutes beside the server (cron does it in production).
+	$(BIN)/waymark remind --every 900 & remind=$$!; \
+	trap 'kill $$remind 2>/dev/null' EXIT INT TERM; \
 	WAYMARK_DEBUG=true $(BIN)/waymark runserver 127.0.0.1:$${PORT:-8000}
 
 test: $(DEV_STAMP)

@@ -30,6 +30,7 @@ from waymark.indicators.services import (
 )
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.services import milestone_create
+from waymark.reporting.services import update_save
 
 ROLES = ("admin", "manager", "contributor", "viewer", "outsider", "anon")
 SKIPPED_PREFIXES = ("admin/", "i18n/")  # Django's own admin (superusers only) and set_language
@@ -70,6 +71,7 @@ PERIOD: Kwargs = lambda o: {"pk": o["period"].pk}  # noqa: E731
 TARGET: Kwargs = lambda o: {"pk": o["target"].pk}  # noqa: E731
 MEASUREMENT: Kwargs = lambda o: {"pk": o["measurement"].pk}  # noqa: E731
 DIMENSION: Kwargs = lambda o: {"pk": o["dimension"].pk}  # noqa: E731
+UPDATE: Kwargs = lambda o: {"pk": o["update"].pk}  # noqa: E731
 
 EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     # core
@@ -124,6 +126,17 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "my-data-template": (NONE, EVERYONE),
     "my-data-upload": (NONE, EVERYONE),
     "data-review": (NONE, EVERYONE),
+    # reporting
+    "my-updates": (NONE, EVERYONE),
+    "update-detail": (UPDATE, DEPT_READ),
+    "update-accept": (UPDATE, POST_ONLY),
+    "update-return": (UPDATE, DEPT_STRUCTURE),
+    "update-entry": (
+        lambda o: {"pk": o["objective"].pk, "period_pk": o["period"].pk},
+        DEPT_EDIT,
+    ),
+    "plan-schedule": (PLAN, DEPT_READ),
+    "plan-board": (PLAN, DEPT_READ),
     # org
     "unit-list": (NONE, EVERYONE),
     "unit-create": (NONE, ORG_ADMIN),
@@ -243,6 +256,14 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
     measurement = measurement_save(
         actor=cast.admin, indicator=indicator, period=period, unit=cast.dept, data={"value": 12}
     )
+    # The unlocked period takes progress updates too (late): the action's is submitted.
+    update = update_save(
+        actor=cast.contributor,
+        element=action,
+        period=period,
+        data={"health": "on_track", "narrative": "Trainers hired."},
+        submit=True,
+    )
     return {
         "plan": plan,
         "element": action,
@@ -258,6 +279,8 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
         "target": target,
         "measurement": measurement,
         "dimension": dimension,
+        "update": update,
+        "objective": tree[1],
     }
 
 
