@@ -33,8 +33,10 @@ from waymark.core.selectors import (
     trash_for,
 )
 from waymark.indicators.selectors import awaiting_review_by, data_owed_by
+from waymark.meetings.selectors import action_items_owed_by
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.services import element_restore, milestone_restore, plan_restore
+from waymark.reporting.selectors import updates_awaiting, updates_owed_by
 
 
 @never_cache
@@ -73,8 +75,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "overdue": overdue_elements(user),
             "milestones": milestones_due(user),
             "mine": my_open_elements(user, limit=5),
-            "data_due": len(data_owed_by(user)),
-            "approvals": awaiting_review_by(user).count(),
+            # Progress updates, indicator values and action items: all of My updates.
+            "data_due": len(data_owed_by(user))
+            + len(updates_owed_by(user))
+            + action_items_owed_by(user).count(),
+            "approvals": awaiting_review_by(user).count() + updates_awaiting(user).count(),
             "soon_days": SOON_DAYS,
             "changes_days": CHANGES_DAYS,
             "today": timezone.localdate(),
@@ -89,6 +94,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     waiting for their approval and their milestones coming up."""
     user: Any = request.user
     owed = data_owed_by(user)
+    updates = updates_owed_by(user)
     waiting = awaiting_review_by(user).order_by("submitted_at", "id")
     return render(
         request,
@@ -97,6 +103,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "mine": my_open_elements(user),
             "overdue_count": elements_of(user).filter(Element.overdue_q()).count(),
             "owed": Shortlist(count=len(owed), items=owed[:10]),
+            "updates": Shortlist(count=len(updates), items=updates[:10]),
+            "updates_waiting": updates_awaiting(user).count(),
             "waiting": Shortlist(count=waiting.count(), items=list(waiting[:10])),
             "milestones": milestones_due(user, elements=elements_of(user), overdue_too=True),
             "soon_days": SOON_DAYS,

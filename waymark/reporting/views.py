@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -24,7 +23,7 @@ from waymark.indicators.models import Period
 from waymark.indicators.selectors import data_owed_by
 from waymark.indicators.services import BatchError
 from waymark.indicators.views import data_entries, data_rows
-from waymark.meetings.models import ActionItem
+from waymark.meetings.selectors import action_items_owed_by
 from waymark.org.models import Health
 from waymark.plans.models import Element, Plan
 from waymark.plans.selectors import can_manage_plan, can_view_plan
@@ -84,15 +83,6 @@ def _update(request: HttpRequest, pk: int) -> ProgressUpdate:
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
-
-
-def action_items_owed_by(person: Any) -> QuerySet[ActionItem]:
-    """Open action items the person owns, soonest due first."""
-    return (
-        ActionItem.objects.filter(owner=person, status=ActionItem.Status.OPEN)
-        .select_related("element__plan", "unit")
-        .order_by("due_date", "id")
-    )
 
 
 # -- My updates ----------------------------------------------------------------------------------
