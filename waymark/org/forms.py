@@ -155,10 +155,50 @@ class OrganisationForm(forms.Form):
         decimal_places=2,
         help_text=_("85 by default; below it, off track."),
     )
+    reminders_enabled = forms.BooleanField(
+        label=_("Send reminders"),
+        required=False,
+        help_text=_(
+            "In each person's inbox, and by email at most once a day. Progress updates, "
+            "indicator data and action items are reminded."
+        ),
+    )
+    reminder_days_before = forms.CharField(
+        label=_("Remind this many days before the due date"),
+        max_length=60,
+        required=False,
+        help_text=_("Whole numbers separated by commas, e.g. 7, 1. Empty: no reminder before."),
+    )
+    remind_on_due_date = forms.BooleanField(label=_("Remind on the due date"), required=False)
+    reminder_days_after = forms.IntegerField(
+        label=_("Remind this many days after the due date"),
+        required=False,
+        min_value=0,
+        max_value=90,
+        help_text=_("0: no reminder after the due date."),
+    )
+    escalation_days = forms.IntegerField(
+        label=_("Tell the unit's manager this many days after the due date"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        help_text=_("0: never. The managers of the unit responsible are told what is late."),
+    )
     version = VersionField()
+
+    REMINDER_FIELDS = (
+        "reminders_enabled",
+        "reminder_days_before",
+        "remind_on_due_date",
+        "reminder_days_after",
+        "escalation_days",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in self.REMINDER_FIELDS:  # the help below each field is read with it
+            if self.fields[name].help_text:
+                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}-help"
         for key, label in Health.choices:
             self.fields[f"health_{key}_label"] = forms.CharField(
                 label=_("Label for “%s”") % label, max_length=40, required=False
@@ -223,6 +263,13 @@ class OrganisationForm(forms.Form):
             raise forms.ValidationError(_("Upload a PNG, JPEG, WebP or SVG image."))
         return logo
 
+    @property
+    def reminder_names(self) -> tuple[str, ...]:
+        return self.REMINDER_FIELDS
+
+    def reminder_fields(self) -> list[Any]:
+        return [self[name] for name in self.REMINDER_FIELDS]
+
     def vocabulary_rows(self) -> list[list[Any]]:
         return [
             [self[f"vocab_{i}_{part}"] for part in ("label", "colour", "states", "healths")]
@@ -242,6 +289,12 @@ class OrganisationForm(forms.Form):
         }
         if self.cleaned_data.get("grace_days") is not None:
             data["grace_days"] = self.cleaned_data["grace_days"]
+        data["reminders_enabled"] = self.cleaned_data.get("reminders_enabled", False)
+        data["remind_on_due_date"] = self.cleaned_data.get("remind_on_due_date", False)
+        data["reminder_days_before"] = self.cleaned_data.get("reminder_days_before", "")
+        for name in ("reminder_days_after", "escalation_days"):
+            if self.cleaned_data.get(name) is not None:
+                data[name] = self.cleaned_data[name]
         data["status_vocabulary"] = [
             {
                 "label": self.cleaned_data.get(f"vocab_{i}_label", ""),

@@ -339,6 +339,7 @@ def organisation_update(
             org.grace_days = days
         if "allow_self_approval" in data:
             org.allow_self_approval = bool(data["allow_self_approval"])
+        _apply_reminder_settings(org, data)
         rules_changed = False
         if "health_rules" in data:
             from waymark.indicators.health import dump_rules, parse_rules
@@ -358,6 +359,74 @@ def organisation_update(
 
             refresh_all()
     return org
+
+
+REMINDER_DAYS_BEFORE_MAX = 90
+REMINDER_STAGES_BEFORE_MAX = 5
+
+
+def _apply_reminder_settings(org: Organisation, data: dict[str, Any]) -> None:
+    """When `waymark remind` reminds: days before the due date ("7, 1" or [7, 1]), on it,
+    days after it, and when the unit's manager is told (0 = off)."""
+    for flag in ("reminders_enabled", "remind_on_due_date"):
+        if flag in data:
+            setattr(org, flag, bool(data[flag]))
+    if "reminder_days_before" in data:
+        org.reminder_days_before = _days_before(data["reminder_days_before"])
+    limits = {"reminder_days_after": 90, "escalation_days": 365}
+    for name, most in limits.items():
+        if name in data:
+            days = data[name]
+            if isinstance(days, str) and days.strip().isdigit():
+                days = int(days.strip())
+            if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= most:
+                raise ValidationError(
+                    {name: _("Enter a number of days from 0 to %(most)d.") % {"most": most}}
+                )
+            setattr(org, name, days)
+
+
+def _days_before(raw: Any) -> list[int]:
+    """ "7, 1" (or [7, 1]) as [7, 1]: distinct whole numbers of days, largest first."""
+    parts = (
+        [p.strip() for p in raw.replace(";", ",").split(",")]
+        if isinstance(raw, str)
+        else list(raw or [])
+    )
+    days: set[int] = set()
+    for part in parts:
+        if part in ("", None):
+            continue
+        if isinstance(part, bool) or not (
+            isinstance(part, int) or (isinstance(part, str) and part.isdigit())
+        ):
+            raise ValidationError(
+                {
+                    "reminder_days_before": _(
+                        "“%(value)s” is not a whole number of days; write them like 7, 1."
+                    )
+                    % {"value": part}
+                }
+            )
+        number = int(part)
+        if not 1 <= number <= REMINDER_DAYS_BEFORE_MAX:
+            raise ValidationError(
+                {
+                    "reminder_days_before": _(
+                        "Days before the due date go from 1 to %(most)d; %(value)d is not."
+                    )
+                    % {"most": REMINDER_DAYS_BEFORE_MAX, "value": number}
+                }
+            )
+        days.add(number)
+    if len(days) > REMINDER_STAGES_BEFORE_MAX:
+        raise ValidationError(
+            {
+                "reminder_days_before": _("Give at most %(most)d days before the due date.")
+                % {"most": REMINDER_STAGES_BEFORE_MAX}
+            }
+        )
+    return sorted(days, reverse=True)
 
 
 VOCABULARY_SIZE = 8

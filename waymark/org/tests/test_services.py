@@ -562,6 +562,31 @@ def test_it_updates_the_organisation_settings_and_logs_them(cast: Cast) -> None:
     assert "default_currency" in changes_of(stored, Change.Action.UPDATE)[-1].changed_fields
 
 
+def test_it_stores_the_reminder_settings_from_comma_separated_days(cast: Cast) -> None:
+    organisation_update(
+        actor=cast.admin,
+        data={
+            "reminders_enabled": True,
+            "reminder_days_before": " 1, 14 ,7, 7",
+            "remind_on_due_date": False,
+            "reminder_days_after": 2,
+            "escalation_days": 0,
+        },
+    )
+    stored = Organisation.objects.get(pk=1)
+    assert stored.reminder_days_before == [14, 7, 1]
+    assert (stored.remind_on_due_date, stored.reminder_days_after, stored.escalation_days) == (
+        False,
+        2,
+        0,
+    )
+    organisation_update(
+        actor=cast.admin, data={"reminder_days_before": "", "reminders_enabled": False}
+    )
+    stored.refresh_from_db()
+    assert (stored.reminder_days_before, stored.reminders_enabled) == ([], False)
+
+
 def test_it_stores_a_new_logo(cast: Cast, settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
     organisation_update(actor=cast.admin, data={"logo": SimpleUploadedFile("x.png", b"\x89PNG")})
@@ -586,6 +611,13 @@ def test_it_stores_a_new_logo(cast: Cast, settings: Any, tmp_path: Any) -> None:
         ({"health_styles": {"on_track": {"colour": "green"}}}, "health_on_track_colour"),
         ({"health_styles": {"off_track": {"colour": "#12345"}}}, "health_off_track_colour"),
         ({"health_styles": {"purple": {"colour": "#123456"}}}, "health_styles"),
+        ({"reminder_days_before": "7, one"}, "reminder_days_before"),
+        ({"reminder_days_before": "0"}, "reminder_days_before"),
+        ({"reminder_days_before": "91"}, "reminder_days_before"),
+        ({"reminder_days_before": "1, 2, 3, 4, 5, 6"}, "reminder_days_before"),
+        ({"reminder_days_after": -1}, "reminder_days_after"),
+        ({"reminder_days_after": 91}, "reminder_days_after"),
+        ({"escalation_days": "soon"}, "escalation_days"),
     ],
 )
 def test_it_refuses_bad_settings_naming_the_field_and_changes_nothing(

@@ -85,6 +85,44 @@ def test_settings_save_and_change_the_health_words(client_for: Any, cast: Cast) 
     assert org.health_style("on_track") == {"label": "Good", "colour": "#00aa00"}
 
 
+def test_settings_show_and_save_the_reminders(client_for: Any, cast: Cast) -> None:
+    client = client_for("admin")
+    page = client.get(reverse("org-settings")).content.decode()
+    assert "<legend>Reminders</legend>" in page
+    assert 'name="reminder_days_before" value="7, 1"' in page
+    response = client.post(
+        reverse("org-settings"),
+        {
+            "name": "Dornod Aimag",
+            "default_currency": "MNT",
+            "fiscal_year_start_month": "1",
+            "time_zone": "Asia/Ulaanbaatar",
+            "reminders_enabled": "on",
+            "reminder_days_before": "10, 3",
+            "reminder_days_after": "2",
+            "escalation_days": "5",
+        },
+    )
+    assert response.status_code == 302
+    org = Organisation.get()
+    assert org.reminder_days_before == [10, 3]
+    assert (org.reminders_enabled, org.remind_on_due_date) == (True, False)
+    assert (org.reminder_days_after, org.escalation_days) == (2, 5)
+    refused = client.post(
+        reverse("org-settings"),
+        {
+            "name": "Dornod Aimag",
+            "default_currency": "MNT",
+            "fiscal_year_start_month": "1",
+            "time_zone": "Asia/Ulaanbaatar",
+            "reminder_days_before": "a week",
+            "version": org.version,
+        },
+    )
+    assert refused.status_code == 200
+    assert "reminder_days_before" in refused.context["form"].errors
+
+
 def test_a_unit_cannot_be_moved_under_its_own_sub_unit(cast: Cast, client_for: Any) -> None:
     client = client_for("admin")
     client.post(
