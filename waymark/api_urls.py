@@ -18,6 +18,7 @@ from waymark.indicators.api.views import (
 )
 from waymark.org.api.views import PersonViewSet, UnitViewSet
 from waymark.plans.api.views import ElementViewSet, MilestoneViewSet, PlanViewSet
+from waymark.reporting.api.views import ProgressUpdateViewSet, ReviewViewSet
 
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="api-unit")
@@ -30,6 +31,8 @@ router.register("periods", PeriodViewSet, basename="api-period")
 router.register("targets", TargetViewSet, basename="api-target")
 router.register("measurements", MeasurementViewSet, basename="api-measurement")
 router.register("dimensions", DimensionViewSet, basename="api-dimension")
+router.register("progress-updates", ProgressUpdateViewSet, basename="api-progress-update")
+router.register("reviews", ReviewViewSet, basename="api-review")
 router.register("changes", ChangeViewSet, basename="api-change")
 
 urlpatterns = [

@@ -30,6 +30,8 @@ from waymark.indicators.services import (
 )
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.services import milestone_create
+from waymark.reporting.models import Review
+from waymark.reporting.reviews import review_create
 from waymark.reporting.services import update_save
 
 ROLES = ("admin", "manager", "contributor", "viewer", "outsider", "anon")
@@ -72,6 +74,7 @@ TARGET: Kwargs = lambda o: {"pk": o["target"].pk}  # noqa: E731
 MEASUREMENT: Kwargs = lambda o: {"pk": o["measurement"].pk}  # noqa: E731
 DIMENSION: Kwargs = lambda o: {"pk": o["dimension"].pk}  # noqa: E731
 UPDATE: Kwargs = lambda o: {"pk": o["update"].pk}  # noqa: E731
+REVIEW: Kwargs = lambda o: {"pk": o["review"].pk}  # noqa: E731
 
 EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     # core
@@ -201,6 +204,18 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "api-measurement-return": (MEASUREMENT, API_POST_ONLY),
     "api-dimension-list": (NONE, API_LIST),
     "api-dimension-detail": (DIMENSION, API_LIST),  # organisation-wide, no data of a unit
+    "api-progress-update-list": (NONE, API_LIST),
+    "api-progress-update-detail": (UPDATE, API_DEPT_READ),
+    "api-progress-update-submit": (UPDATE, API_POST_ONLY),
+    "api-progress-update-accept": (UPDATE, API_POST_ONLY),
+    "api-progress-update-return": (UPDATE, API_POST_ONLY),
+    "api-review-list": (NONE, API_LIST),
+    "api-review-detail": (REVIEW, API_DEPT_READ),
+    "api-review-item": (
+        lambda o: {"pk": o["review"].pk, "item_id": o["review"].items.first().pk},
+        API_DEPT_READ,
+    ),
+    "api-review-close": (REVIEW, API_POST_ONLY),
     "api-change-list": (NONE, _row(200, 403, 403, 403, 403, 401)),
     "api-change-detail": (CHANGE, _row(200, 403, 403, 403, 403, 401)),
 }
@@ -281,6 +296,9 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
         "dimension": dimension,
         "update": update,
         "objective": tree[1],
+        "review": review_create(
+            actor=cast.admin, plan=plan, period=period, kind=Review.Kind.QUARTERLY
+        ),
     }
 
 

@@ -140,7 +140,7 @@ def test_it_writes_one_update_with_the_previous_one_beside_it(
     assert client.get(url).status_code == 200
     response = client.post(url, {**TEXT, "version": "0", "submit": "1"})
     update = ProgressUpdate.objects.get()
-    assert response.url == reverse("update-detail", args=[update.pk])
+    assert response["Location"] == reverse("update-detail", args=[update.pk])
     assert update.status == ProgressUpdate.Status.SUBMITTED
     assert client.get(url).status_code == 302  # submitted: no longer editable, shown instead
     assert client_for("viewer").get(url).status_code == 403
@@ -181,7 +181,7 @@ def test_it_shows_updates_waiting_on_the_approval_page(
         reverse("update-accept", args=[update.pk]),
         {"version": update.version, "next": reverse("data-review")},
     )
-    assert response.url == reverse("data-review")
+    assert response["Location"] == reverse("data-review")
     update.refresh_from_db()
     assert update.status == ProgressUpdate.Status.ACCEPTED
 
