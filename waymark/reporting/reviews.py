@@ -712,6 +712,11 @@ class SlipRow:
         return (self.current_target - self.baseline_target).days
 
     @property
+    def days_earlier(self) -> int | None:
+        slip = self.slip_days
+        return -slip if slip is not None and slip < 0 else None
+
+    @property
     def start_moved_days(self) -> int | None:
         if self.baseline_start is None or self.current_start is None:
             return None
