@@ -158,10 +158,7 @@ class OrganisationForm(forms.Form):
     reminders_enabled = forms.BooleanField(
         label=_("Send reminders"),
         required=False,
-        help_text=_(
-            "In each person's inbox, and by email at most once a day. Progress updates, "
-            "indicator data and action items are reminded."
-        ),
+        help_text=_("Off: nobody is reminded or escalated to; mail already queued is still sent."),
     )
     reminder_days_before = forms.CharField(
         label=_("Remind this many days before the due date"),

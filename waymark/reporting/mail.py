@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import smtplib
 from dataclasses import dataclass
 from typing import Any
@@ -32,14 +33,16 @@ from django.utils import timezone
 
 from waymark.reporting.models import OutgoingEmail
 
+logger = logging.getLogger("waymark.mail")
+
 BASE_DELAY = datetime.timedelta(minutes=5)
 MAX_DELAY = datetime.timedelta(hours=6)
 STUCK_AFTER = datetime.timedelta(minutes=15)
 SMTP_TIMEOUT = 30  # seconds; an unreachable server must not hang `waymark remind`
 DEFAULT_LIMIT = 200
 
-# What a failed send raises: the SMTP dialogue (smtplib.SMTPException) or the network
-# (OSError: refused, unreachable, timed out, TLS errors are OSError subclasses too).
+# What a failed send usually raises: the SMTP dialogue (smtplib.SMTPException) or the network
+# (OSError: refused, unreachable, timed out; TLS errors are OSError subclasses too).
 SEND_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
 # SMTP errors after which the next mail would fail the same way.
 SERVER_ERRORS: tuple[type[BaseException], ...] = (
@@ -54,7 +57,9 @@ def server_down(exc: BaseException) -> bool:
     """Would the next mail fail the same way (the server is unreachable or refuses us)?
     Then the run stops and the rest wait; a refused recipient only fails its own mail.
     (smtplib's errors are OSErrors too: a plain OSError is the network's.)"""
-    return isinstance(exc, SERVER_ERRORS) or not isinstance(exc, smtplib.SMTPException)
+    if isinstance(exc, SERVER_ERRORS):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 @dataclass
@@ -91,7 +96,7 @@ def queue_email(
         person=person,
         digest_date=digest_date,
         to=to,
-        subject=subject[:300],
+        subject=" ".join(subject.split())[:300],  # one line: a header cannot hold a newline
         body=body,
         next_attempt_at=now or timezone.now(),
     )
@@ -174,7 +179,8 @@ def deliver_pending(
                 delivered = connection.send_messages([_message(email, connection)])
                 if not delivered:
                     raise smtplib.SMTPException("The mail backend accepted no message.")
-            except SEND_ERRORS as exc:
+            except Exception as exc:  # whatever it was, the mail is kept and retried
+                logger.warning("Mail %s to %s not sent: %s", email.pk, email.to, exc)
                 attempts = email.attempts + 1
                 OutgoingEmail.objects.filter(
                     pk=email.pk, status=OutgoingEmail.Status.SENDING

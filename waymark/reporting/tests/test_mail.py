@@ -173,3 +173,17 @@ def test_mail_is_never_deleted(db: None, smtp_server: list[Message]) -> None:
         queue_email(to=f"person{n}@example.org", subject="Hello", body="Hi")
     deliver_pending(now=timezone.now())
     assert OutgoingEmail.objects.filter(status="sent").count() == 3
+
+
+def test_a_mail_that_cannot_be_sent_fails_alone_and_the_others_go(
+    db: None, smtp_server: list[Message]
+) -> None:
+    broken = queue_email(to="saraa@@example..org", subject="Hello", body="Hi", now=NOW)
+    fine = queue_email(to="bat@example.org", subject="Hello", body="Hi", now=NOW)
+    delivery = deliver_pending(now=NOW)
+    assert (delivery.sent, delivery.failed) == (1, 1)
+    assert [str(m["To"]) for m in smtp_server] == ["bat@example.org"]
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert (broken.status, broken.attempts, fine.status) == ("pending", 1, "sent")
+    assert broken.last_error

@@ -51,8 +51,8 @@ class Command(BaseCommand):
             "--every",
             metavar="SECONDS",
             type=int,
-            help="Run again every SECONDS seconds until stopped (Ctrl-C), as `make run` does. "
-            "Without it: run once and exit, which is what cron wants.",
+            help="Run again every SECONDS seconds until stopped (Ctrl-C), for development "
+            "(`make run`). Without it: run once and exit, which is what cron wants.",
         )
         parser.add_argument(
             "--dry-run",
@@ -63,8 +63,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--base-url",
             metavar="URL",
-            help="The address people open Waymark at, for the links in mail, e.g. "
-            "https://waymark.example.org (default: the WAYMARK_BASE_URL setting).",
+            help="The address people open Waymark at, e.g. https://waymark.example.org, so "
+            "the links in mail are complete. Without it they are paths such as /inbox/ "
+            "(unless the WAYMARK_BASE_URL setting gives the address).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -87,7 +88,10 @@ class Command(BaseCommand):
             if every is None:
                 return
             close_old_connections()
-            time.sleep(every)
+            try:
+                time.sleep(every)
+            except KeyboardInterrupt:
+                return
 
     def _report(self, result: RunResult, *, verbose: bool) -> None:
         if verbose:
