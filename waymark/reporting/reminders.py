@@ -183,7 +183,7 @@ class _People:
 
 def _data(today: datetime.date, org: Organisation, people: _People) -> list[Owed]:
     """Indicator values owed across the organisation, for periods that accept data and whose
-    value is not submitted yet. Four queries, whatever the number of people (rather than
+    value is not submitted yet. Five queries, whatever the number of people (rather than
     `indicators.selectors.data_owed_by` once per person, which would also remind every admin
     and manager who may enter data of everything below them)."""
     indicators = list(

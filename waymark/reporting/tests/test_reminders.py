@@ -360,3 +360,23 @@ def test_nobody_without_an_email_address_is_mailed(cast: Cast, owed: Owed) -> No
     result = run_reminders(today=owed.due - 7 * DAY)
     assert len(result.new) == 1 and result.emails_queued == 0
     assert Notification.objects.filter(person=cast.contributor).count() == 1
+
+
+def test_the_digest_is_in_the_persons_language(cast: Cast, owed: Owed) -> None:
+    Person.objects.filter(pk=cast.contributor.pk).update(language="mn")
+    run_reminders(today=owed.due - 7 * DAY)
+    notification = Notification.objects.get(person=cast.contributor)
+    assert "4-р сар" in notification.messages["mn"]  # noqa: RUF001 (April, in Mongolian)
+    body = OutgoingEmail.objects.get(person=cast.contributor).body
+    assert notification.messages["mn"] in body
+    assert notification.messages["en"] not in body
+
+
+def test_today_is_the_organisations_date_not_the_servers(cast: Cast) -> None:
+    from waymark.reporting.reminders import local_today
+
+    evening_utc = datetime.datetime(2017, 3, 28, 20, 0, tzinfo=datetime.UTC)
+    assert local_today(Organisation.get(), evening_utc) == D(2017, 3, 29)  # Ulaanbaatar, UTC+8
+    settings_of(cast, time_zone="Europe/London")
+    assert local_today(Organisation.get(), evening_utc) == D(2017, 3, 28)
+    assert run_reminders(now=evening_utc).today == D(2017, 3, 28)
