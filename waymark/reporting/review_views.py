@@ -424,6 +424,10 @@ def review_item_view(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
                 request, _("Saved the answers on %(element)s.") % {"element": item.element.code}
             )
             return redirect(f"{reverse('review-detail', args=[review.pk])}#item-{item.pk}")
+    if review.state != Review.State.OPEN:  # closed meanwhile: the page shows no form to hold it
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        return redirect("review-detail", review.pk)
     return _detail_page(request, review, bound=form, bound_item=item.pk)
 
 

@@ -272,6 +272,61 @@ def test_closing_from_the_page_applies_the_decisions_and_shows_the_outcome(
     assert Element.objects.get(pk=scene.train.pk).target_date == D(2017, 9, 30)
 
 
+def test_an_answer_posted_after_the_review_closed_is_refused_with_a_message(
+    scene: Scene, client_for: Any
+) -> None:
+    review = open_review(scene)
+    answer(scene, review, scene.train, on_track="no", decision="continue")
+    item = ReviewItem.objects.get(review=review, element=scene.train)
+    review_close(actor=scene.cast.manager, review=review)
+    client = client_for("manager")
+    response = client.post(
+        f"/reviews/{review.pk}/items/{item.pk}/", {f"item-{item.pk}-decision": "drop"}
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "This review is closed; its answers can no longer be changed." in page
+    assert ReviewItem.objects.get(pk=item.pk).decision == "continue"
+
+
+def test_a_units_manager_may_open_a_review_of_the_units_part_only(
+    scene: Scene, client_for: Any
+) -> None:
+    from waymark.core.roles import Role
+    from waymark.core.testing import make_person
+
+    cast = scene.cast
+    fin_manager = make_person("finmanager", cast.other, Role.MANAGER)
+    make_element(
+        cast,
+        scene.plan,
+        "Audit the soum budgets",
+        parent=scene.objective,
+        responsible_unit=cast.other,
+    )
+    client = Client()
+    client.force_login(fin_manager)
+    page = client.get(f"/plans/{scene.plan.pk}/reviews/").content.decode()
+    assert "The whole plan</option>" not in page
+    assert f'<option value="{cast.other.pk}">Finance Department</option>' in page
+    assert "Department of Administration</option>" not in page
+    response = client.post(
+        f"/plans/{scene.plan.pk}/reviews/new/",
+        {"kind": "quarterly", "period": scene.q2.pk, "unit": "", "held_on": "2017-07-10"},
+    )
+    assert response.status_code == 200 and not Review.objects.exists()  # the unit is required
+    response = client.post(
+        f"/plans/{scene.plan.pk}/reviews/new/",
+        {
+            "kind": "quarterly",
+            "period": scene.q2.pk,
+            "unit": cast.other.pk,
+            "held_on": "2017-07-10",
+        },
+    )
+    assert Review.objects.get().unit == cast.other
+
+
 def test_a_stale_close_is_refused(scene: Scene, client_for: Any) -> None:
     review = open_review(scene)
     answer(scene, review, scene.train, on_track="no", decision="continue")
