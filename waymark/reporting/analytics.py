@@ -12,6 +12,7 @@ database: `reason_counts` takes the same number of queries for 3 reasons or 30,0
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ CODE_COLOURS: dict[str, str] = {
 }
 SHORT_CODES = ("a", "b", "c", "d", "e")
 RECENT_PER_CODE = 5
+MAX_BARS = 12  # a chart shows the first eleven rows and the rest together; its table shows all
 CHART_WIDTH = 760
 
 
@@ -333,7 +335,7 @@ def code_chart(counts: Sequence[CodeCount], *, title: str | None = None) -> str:
         }
     else:
         desc = f"{title}: {_('No data yet')}."
-    return _anchor_values(render(chart, desc=desc))
+    return without_series_ids(_anchor_values(render(chart, desc=desc)))
 
 
 def stacked_chart(
@@ -345,15 +347,13 @@ def stacked_chart(
 ) -> str:
     """Reasons per unit, tier, period or year, stacked by code (each code its colour and its
     words in the legend; each segment prints its count when it has one)."""
+    rows = _fold(rows, MAX_BARS) if horizontal else list(rows)
     used = [c for c in CODES if any(r.counts.get(c) for r in rows)]
     total = sum(r.total for r in rows)
     colours = [CODE_COLOURS[c] for c in used] or [CODE_COLOURS[Code.OTHER]]
     kind = pygal.HorizontalStackedBar if horizontal else pygal.StackedBar
-    legend_rows = (len(used) + 1) // 2
-    if horizontal:
-        height = 130 + 34 * max(len(rows), 1) + 22 * legend_rows
-    else:
-        height = 380 + 22 * legend_rows
+    legend = 22 * ((len(used) + 1) // 2)
+    height = (120 + 34 * max(len(rows), 1) if horizontal else 360) + legend
     chart = kind(
         style=chart_style(colours, value_colors=tuple("#1f2933" for _c in colours)),
         title=title,
@@ -364,6 +364,8 @@ def stacked_chart(
         legend_at_bottom_columns=2,
         show_legend=bool(total),
         margin=12,
+        # pygal leaves room for len // 2 legend rows; an odd count needs one more.
+        margin_bottom=12 + (22 if len(used) % 2 else 0),
         print_values=True,
         print_values_position="center",
         print_zeroes=False,
@@ -394,7 +396,19 @@ def stacked_chart(
         }
     else:
         desc = f"{title}: {_('No data yet')}."
-    return render(chart, desc=desc)
+    return without_series_ids(render(chart, desc=desc))
+
+
+def _fold(rows: Sequence[ReasonRow], limit: int) -> list[ReasonRow]:
+    """The first `limit - 1` rows and one more holding the rest, when there are more."""
+    if len(rows) <= limit:
+        return list(rows)
+    rest = ReasonRow(key=None, label="")
+    for row in rows[limit - 1 :]:
+        for code, n in row.counts.items():
+            rest.add(code, n)
+    rest.label = _("%(count)s more") % {"count": len(rows) - limit + 1}
+    return [*rows[: limit - 1], rest]
 
 
 def reason_charts(counts: ReasonCounts) -> dict[str, str]:
@@ -415,6 +429,15 @@ def reason_charts(counts: ReasonCounts) -> dict[str, str]:
             counts.by_year, title=_("Off-track reasons by year"), horizontal=False
         )
     return charts
+
+
+_SERIES_ID = re.compile(r' id="activate-serie-\d+"')
+
+
+def without_series_ids(svg: str) -> str:
+    """The chart without the ids pygal gives each series for its own script (never loaded
+    here): with several charts on one page or PDF they would repeat, and ids must be unique."""
+    return _SERIES_ID.sub("", svg)
 
 
 def _anchor_values(svg: str) -> str:

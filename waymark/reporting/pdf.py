@@ -78,6 +78,12 @@ def _weasyprint() -> Any:
             )
             % {"packages": SYSTEM_PACKAGES}
         ) from error
+    quiet = logging.getLogger("weasyprint")
+    if quiet.level == logging.NOTSET:
+        # WeasyPrint warns about every screen-only rule of the site's stylesheet it skips
+        # (sticky headers, media queries), for every PDF; keep its errors. LOGGING may set
+        # another level for the "weasyprint" logger, which is then left as configured.
+        quiet.setLevel(logging.ERROR)
     return weasyprint
 
 

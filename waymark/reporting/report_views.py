@@ -25,7 +25,12 @@ from waymark.org.models import Organisation
 from waymark.plans.charts import health_chart
 from waymark.plans.models import Plan
 from waymark.plans.selectors import can_view_plan, plans_visible_to
-from waymark.reporting.analytics import code_chart, reason_charts, reason_counts
+from waymark.reporting.analytics import (
+    code_chart,
+    reason_charts,
+    reason_counts,
+    without_series_ids,
+)
 from waymark.reporting.models import Review
 from waymark.reporting.pdf import PdfUnavailable, render_pdf
 from waymark.reporting.reports import Report, monthly_report, quarterly_report
@@ -124,7 +129,7 @@ def plan_monthly_report(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_monthly_report_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     context = _monthly(request, pk)
     report: Report = context["report"]
-    name = _filename(report.plan.title, _("monthly report"), report.period.label)
+    name = _filename(report.plan.title, context["report_title"], report.period.label)
     back = reverse("plan-monthly-report", args=[pk]) + f"?period={report.period.pk}"
     return _pdf(request, "reporting/monthly_report.html", context, name, back)
 
@@ -184,15 +189,16 @@ def _charts(report: Report, org: Organisation) -> dict[str, str]:
         styles = {h: org.health_style(h) for h, _n in pairs}
         return [(h, styles[h]["label"], styles[h]["colour"], n) for h, n in pairs]
 
+    now, reported = report.summary["health_counts"], report.health_reported
     return {
         "health_now_svg": (
-            health_chart(counts(report.summary["health_counts"]), title=_("Health now"))
-            if report.summary["health_counts"]
-            else ""
+            without_series_ids(health_chart(counts(now), title=_("Health now"))) if now else ""
         ),
         "health_reported_svg": (
-            health_chart(counts(report.health_reported), title=_("Health reported for the period"))
-            if report.health_reported
+            without_series_ids(
+                health_chart(counts(reported), title=_("Health reported for the period"))
+            )
+            if reported
             else ""
         ),
     }

@@ -17,7 +17,7 @@ from waymark.indicators.models import Period
 from waymark.org.models import Unit
 from waymark.org.services import unit_create
 from waymark.plans.models import Element, Plan
-from waymark.reporting.analytics import reason_charts, reason_counts
+from waymark.reporting.analytics import ReasonRow, reason_charts, reason_counts, stacked_chart
 from waymark.reporting.models import Review, ReviewItem, ReviewReason
 from waymark.reporting.selectors import reporting_periods
 
@@ -234,6 +234,17 @@ def test_it_draws_every_chart_with_a_title_and_a_text_alternative(cast: Cast, sc
     assert "(a) Challenges underestimated: 2" in charts["code"]
     assert "Training Division: 2" in charts["unit"]
     assert "2018: 1" in charts["year"]
+
+
+def test_it_draws_at_most_twelve_bars_and_folds_the_rest_into_one() -> None:
+    rows = [ReasonRow(key=i, label=f"Soum {i:02}", counts={"a": 20 - i}) for i in range(15)]
+
+    svg = stacked_chart(rows, title="By soum")
+
+    assert "Soum 10" in svg
+    assert "Soum 11" not in svg  # in the twelfth bar, with the three after it
+    assert "4 more: 30" in svg  # 9 + 8 + 7 + 6, told in the text alternative
+    assert 'id="activate-serie' not in svg  # several charts on one page: no repeated ids
 
 
 def test_it_draws_no_year_chart_for_a_single_year(cast: Cast, scene: Scene) -> None:

@@ -410,6 +410,7 @@ def test_it_shows_the_monthly_report_page(client_for: Any, scene: Scene) -> None
     assert 'media="print"' in page
     assert reverse("plan-monthly-report-pdf", args=[scene.plan.pk]) in page
     assert page.count("<desc>") == 2  # health now and health reported, each described
+    assert 'id="activate-serie' not in page  # two charts, no repeated ids
 
 
 def test_it_opens_the_latest_ended_period_by_default_and_refuses_another_plans(
