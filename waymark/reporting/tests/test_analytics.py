@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from waymark.core.permissions import get_access
 from waymark.core.testing import Cast, make_element, make_plan
@@ -337,3 +338,32 @@ def test_it_renders_the_page_in_the_same_number_of_queries_for_3_and_30_reasons(
 # session, person, organisation, memberships, plans for the filter, years, counts, tiers,
 # explanations
 PAGE_QUERIES = 9
+
+
+def test_it_shows_the_demos_reasons(db: None, client: Any) -> None:
+    """The demo's reviews, loaded as `waymark demo` loads them: every reason on the page, with
+    the latest explanation of each code in its own words."""
+    from waymark.core.demo import ADMIN_USERNAME, load_demo
+    from waymark.org.models import Person
+
+    load_demo()
+    admin = Person.objects.get(username=ADMIN_USERNAME)
+    client.force_login(admin)
+
+    response = client.get(reverse("reason-analytics"))
+
+    assert response.status_code == 200
+    counts = response.context["counts"]
+    assert counts.total == ReviewReason.objects.count() > 0
+    page = response.content.decode()
+    for code in counts.by_code:
+        if code.count:
+            assert code.label in page
+            latest = (
+                ReviewReason.objects.filter(code=code.code)
+                .exclude(text="")
+                .order_by("-item__review__held_on", "-id")
+                .first()
+            )
+            assert latest is not None and escape(latest.text) in page
+    assert page.count("<svg") >= 4
