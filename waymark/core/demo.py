@@ -24,6 +24,7 @@ from django.db import transaction
 
 from waymark.core.context import new_request_id, reset_request_id, set_request_id
 from waymark.core.demo_indicators import load_indicators
+from waymark.core.demo_reporting import load_reporting
 from waymark.core.roles import ROLE_RANK, Role
 from waymark.core.services import record_create
 from waymark.org.models import Membership, Organisation, Person, Unit
@@ -1469,6 +1470,7 @@ class _Loader:
             people=self.people,
             created=self.created,
         )
+        load_reporting(admin=self.admin, plans=self.plans, people=self.people, created=self.created)
 
     # -- organisation and people --------------------------------------------
     def _admin(self) -> Person:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from waymark.core.demo import (
@@ -23,6 +26,7 @@ from waymark.core.demo import (
     WEEKS,
 )
 from waymark.core.demo_indicators import LOAD_REASON, OPEN_REASON
+from waymark.core.demo_reporting import UNLOCK_REASON
 from waymark.core.models import Change
 from waymark.core.roles import Role
 from waymark.indicators import selectors
@@ -36,8 +40,26 @@ from waymark.indicators.models import (
     Transition,
 )
 from waymark.indicators.selectors import last_reason
+from waymark.meetings.models import ActionItem
 from waymark.org.models import Membership, Organisation, Person, Unit
 from waymark.plans.models import Element, Milestone, Plan
+from waymark.reporting.analytics import reason_counts
+from waymark.reporting.models import (
+    Baseline,
+    Notification,
+    ProgressUpdate,
+    ReportingSchedule,
+    Review,
+    ReviewItem,
+    ReviewReason,
+)
+from waymark.reporting.reviews import baseline_comparison, needs_decision
+from waymark.reporting.selectors import (
+    completion_board,
+    reporting_periods,
+    updates_awaiting,
+    updates_owed_by,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +137,14 @@ def counts() -> dict[str, int]:
             (Measurement, Measurement.all_objects),
             (Transition, Transition.objects),
             (Change, Change.objects),
+            (ReportingSchedule, ReportingSchedule.objects),
+            (ProgressUpdate, ProgressUpdate.all_objects),
+            (Review, Review.all_objects),
+            (ReviewItem, ReviewItem.objects),
+            (ReviewReason, ReviewReason.objects),
+            (Baseline, Baseline.objects),
+            (ActionItem, ActionItem.all_objects),
+            (Notification, Notification.objects),
         ]
     }
 
@@ -213,6 +243,16 @@ def test_it_loads_the_saypro_plan_with_six_areas_and_twelve_steps() -> None:
     assert list(elements.filter(depth=1).values_list("title", flat=True)) == SAYPRO_AREAS
     steps = {e.code: e for e in elements.filter(depth=2).select_related("responsible_unit", "lead")}
     assert len(steps) == 12
+    drafted = {
+        int(pk): (
+            datetime.date.fromisoformat(e["start_date"]),
+            datetime.date.fromisoformat(e["target_date"]),
+        )
+        for pk, e in Baseline.objects.get(plan=plan, number=1).entries.items()
+        if e["start_date"]
+    }
+    moved = [e.code for e in steps.values() if (e.start_date, e.target_date) != drafted[e.pk]]
+    assert moved == ["3.1"]
     for code, (title, teams, weeks) in SAYPRO_STEPS.items():
         step = steps[code]
         assert step.title == title
@@ -221,9 +261,12 @@ def test_it_loads_the_saypro_plan_with_six_areas_and_twelve_steps() -> None:
         assert teams[0] in unit_names(step.lead)
         for team in teams[1:]:
             assert any(team in unit_names(p) for p in step.contributors.all()), (code, team)
-        assert step.start_date == WEEKS[weeks[0]][0]
-        assert step.target_date == WEEKS[weeks[-1]][1]
-        assert plan.start_date <= step.start_date <= step.target_date <= plan.end_date
+        # The seed's timeline is the plan as drafted (baseline v1): the mid-month evaluation
+        # moved the monitoring system's go-live (3.1) to March.
+        start, target = drafted[step.pk]
+        assert start == WEEKS[weeks[0]][0]
+        assert target == WEEKS[weeks[-1]][1]
+        assert plan.start_date <= start <= target <= plan.end_date
         assert "Timeline: " in step.notes
     assert "Week 2 and Week 4 (February)" in steps["5.1"].notes
     assert "Ongoing (Weekly throughout February)" in steps["4.2"].notes
@@ -257,7 +300,9 @@ def test_it_is_idempotent() -> None:
 
 def test_it_adds_only_what_is_missing_and_leaves_changes_alone() -> None:
     demo()
-    Plan.objects.get(title=SAYPRO_PLAN_TITLE).delete()  # hard delete: gone entirely
+    saypro = Plan.objects.get(title=SAYPRO_PLAN_TITLE)
+    Review.all_objects.filter(plan=saypro).delete()  # a review keeps its period (PROTECT)
+    saypro.delete()  # hard delete: gone entirely
     kept = Element.objects.get(plan__title=DORNOD_PLAN_TITLE, code="1.1.2")
     Element.objects.filter(pk=kept.pk).update(percent_complete=90)
     viewer = Person.objects.get(username="viewer")
@@ -272,6 +317,10 @@ def test_it_adds_only_what_is_missing_and_leaves_changes_alone() -> None:
     again = Plan.objects.get(title=SAYPRO_PLAN_TITLE)
     assert again.parent is not None and again.parent.title == SAYPRO_FRAMEWORK_TITLE
     assert Measurement.objects.filter(indicator__plan=again, status="approved").count() == 3
+    # The plan made again gets its progress updates and reviews again; the others keep theirs.
+    assert ProgressUpdate.objects.filter(element__plan=again).count() == 11
+    assert Review.objects.filter(plan=again).count() == 2
+    assert Review.objects.count() == 11
     assert Element.objects.get(pk=kept.pk).percent_complete == 90
     viewer_line = next(line for line in out.splitlines() if line.split()[:1] == ["viewer"])
     assert "(changed)" in viewer_line and DEMO_PASSWORD not in viewer_line
@@ -322,15 +371,25 @@ def test_it_logs_the_changes_as_the_admin() -> None:
     ]:
         assert kind in kinds
     element = Element.objects.get(plan__title=DORNOD_PLAN_TITLE, code="1.1.2")
-    update = by_admin.get(object_id=element.pk, object_type__model="element", action="update")
-    assert update.before is not None and update.after is not None
+    update = (
+        by_admin.filter(object_id=element.pk, object_type__model="element", action="update")
+        .order_by("id")
+        .first()
+    )
+    assert update is not None and update.before is not None and update.after is not None
     assert (update.before["state"], update.after["state"]) == ("not_started", "in_progress")
-    # Only the indicator data is someone else's work: entered by its owners, reviewed by managers.
+    # Someone else's work: the indicator data (entered by its owners, reviewed by managers), the
+    # progress updates (written by the leads, accepted by managers, whose acceptance carries the
+    # health and percent onto the element) and SayPro's reviews (run by its COO, with the
+    # baselines and action items they make).
     others = Change.objects.exclude(actor=admin)
-    assert others.exclude(object_type__model="measurement").count() == 1  # the admin's creation
-    assert {"contributor", "khishigsuren", "manager", "kagiso", "lerato"} <= set(
+    theirs = {"measurement", "progressupdate", "element", "review", "reviewitem", "baseline"}
+    theirs.add("actionitem")
+    assert others.exclude(object_type__model__in=theirs).count() == 1  # the admin's creation
+    assert {"contributor", "khishigsuren", "manager", "kagiso", "lerato", "thandiwe"} <= set(
         others.values_list("actor__username", flat=True)
     )
+    assert others.filter(object_type__model="element", actor__username="manager").exists()
     # One load, one request id: the whole demo reads as one batch of work in the change log.
     assert Change.objects.order_by().values("request_id").distinct().count() == 1
 
@@ -480,10 +539,18 @@ def test_it_leaves_values_owed_and_awaiting_review_for_the_demo_logins() -> None
     unlocked = Period.objects.filter(unlocked_until__gt=timezone.now())
     assert sorted(unlocked.values_list("label", flat=True)) == ["2017-12", "2017-Q4"]
     assert set(unlocked.values_list("unlock_reason", flat=True)) == {OPEN_REASON}
-    relocked = Period.objects.filter(unlock_reason=LOAD_REASON, unlocked_until__isnull=True)
-    assert relocked.exists()
-    period_changes = Change.objects.filter(object_type__model="period")
-    assert period_changes.count() == 2 * relocked.count() + unlocked.count()
+    relocked = Period.objects.filter(
+        unlock_reason__in=[LOAD_REASON, UNLOCK_REASON], unlocked_until__isnull=True
+    )
+    assert relocked.filter(unlock_reason=LOAD_REASON).exists()
+    assert relocked.filter(unlock_reason=UNLOCK_REASON).exists()
+    # Each unlock for the load is followed by its lock; the periods left open were unlocked once.
+    for period in Period.objects.filter(unlock_reason__gt=""):
+        changes = list(
+            Change.objects.filter(object_type__model="period", object_id=period.pk).order_by("id")
+        )
+        locks = [c for c in changes if c.after and c.after.get("unlocked_until") is None]
+        assert len(changes) == 2 * len(locks) + (period in unlocked), period
 
 
 def test_a_second_load_adds_no_indicator_data() -> None:
@@ -497,3 +564,220 @@ def test_a_second_load_adds_no_indicator_data() -> None:
         .exclude(unlock_reason=OPEN_REASON)
         .exists()
     )
+
+
+# -- the reporting cycle -------------------------------------------------------------------------
+@pytest.fixture(scope="class")
+def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The demo loaded once for the class: each test runs in a savepoint of this transaction,
+    which is rolled back at the end (the demo takes seconds to load)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo()
+        yield
+        transaction.set_rollback(True)
+
+
+def plan_titled(title: str) -> Plan:
+    return Plan.objects.get(title=title)
+
+
+def local(moment: datetime.datetime) -> datetime.date:
+    return moment.astimezone(ZoneInfo(Organisation.get().time_zone)).date()
+
+
+@pytest.mark.usefixtures("loaded")
+class TestReportingCycle:
+    def test_it_reports_progress_on_every_plan_for_a_year_of_periods(self) -> None:
+        today = timezone.localdate()
+        labels = {
+            title: set(
+                ProgressUpdate.objects.filter(element__plan__title=title).values_list(
+                    "period__label", flat=True
+                )
+            )
+            for title in (
+                DORNOD_PLAN_TITLE,
+                DORNOD_PROGRAMME_TITLE,
+                SAYPRO_PLAN_TITLE,
+                SAYPRO_FRAMEWORK_TITLE,
+            )
+        }
+        assert labels[DORNOD_PLAN_TITLE] == {f"2017-Q{q}" for q in (1, 2, 3, 4)}
+        assert labels[DORNOD_PROGRAMME_TITLE] == {f"2020-Q{q}" for q in (1, 2, 3, 4)}
+        assert labels[SAYPRO_PLAN_TITLE] == {"2024-02"}
+        framework = plan_titled(SAYPRO_FRAMEWORK_TITLE)
+        ended = [p.label for p in reporting_periods(framework) if p.end < today]
+        assert sorted(labels[SAYPRO_FRAMEWORK_TITLE]) == ended[-12:]
+
+        statuses = Counter(ProgressUpdate.objects.values_list("status", flat=True))
+        assert statuses["accepted"] > 5 * (statuses["submitted"] + statuses["returned"])
+        assert statuses["submitted"] >= 5 and statuses["returned"] >= 1 and statuses["draft"] >= 1
+        for update in ProgressUpdate.objects.select_related("element", "period"):
+            assert update.narrative and update.health != "not_assessed", update
+            assert update.author_id is not None
+            if update.status != "draft":
+                assert update.submitted_at is not None
+                # Dated as told, and late when submitted after the due date.
+                submitted = local(update.submitted_at)
+                assert (
+                    update.period.start
+                    <= submitted
+                    <= update.due_date + datetime.timedelta(days=10)
+                ), update
+                assert update.late == (submitted > update.due_date), update
+            if update.status == "accepted":
+                assert update.reviewed_by_id not in (None, update.submitted_by_id), update
+        assert ProgressUpdate.objects.filter(late=True).count() >= 10
+        # Returned with a comment, corrected and accepted: the change log keeps each step.
+        steps: dict[int, list[str]] = {}
+        for pk, after in (
+            Change.objects.filter(object_type__model="progressupdate")
+            .order_by("id")
+            .values_list("object_id", "after")
+        ):
+            steps.setdefault(int(pk), []).append((after or {}).get("status", ""))
+        corrected = [s for s in steps.values() if "returned" in s and s[-1] == "accepted"]
+        assert len(corrected) >= 5
+        # Written, submitted, returned, corrected (still returned), submitted again, accepted.
+        assert ["draft", "submitted", "returned", "returned", "submitted", "accepted"] in corrected
+
+    def test_it_leaves_gaps_on_the_completion_board(self) -> None:
+        plan = plan_titled(DORNOD_PLAN_TITLE)
+        periods = {p.label: p for p in reporting_periods(plan)}
+        for label in ("2017-Q1", "2017-Q2", "2017-Q3"):
+            board = completion_board(plan, periods[label])
+            assert board.total.owed >= 15 and 0 < board.total.missing <= 3, label
+        year_end = completion_board(plan, periods["2017-Q4"])
+        assert year_end.total.missing > year_end.total.done > 0
+        assert year_end.total.late > 0
+
+    def test_it_closed_the_first_dornod_review_and_its_decisions_moved_target_dates(
+        self,
+    ) -> None:
+        plan = plan_titled(DORNOD_PLAN_TITLE)
+        review = Review.objects.filter(plan=plan, kind="quarterly").order_by("held_on").first()
+        assert review is not None
+        assert (review.period.label, review.held_on, review.state) == (
+            "2017-Q1",
+            datetime.date(2017, 4, 12),
+            "closed",
+        )
+        assert review.closed_at is not None and local(review.closed_at) == review.held_on
+        v1, v2 = Baseline.objects.filter(review=review).order_by("number")
+        assert (v1.number, v2.number) == (1, 2)
+        replanned = review.items.filter(decision="replan").select_related("element")
+        assert replanned.count() == 3
+        for item in replanned:
+            element = item.element
+            assert element.target_date == item.proposed_target
+            drafted = datetime.date.fromisoformat(v1.entries[str(element.pk)]["target_date"])
+            assert drafted < element.target_date  # moved later than the plan as drafted
+            assert v2.entries[str(element.pk)]["target_date"] == element.target_date.isoformat()
+            assert item.reasons.exists() and item.applied_at is not None
+        comparison = baseline_comparison(plan, v1)
+        assert comparison.slipped >= 3 and comparison.largest is not None
+        # The other decisions: a new lead, more money, each followed up as a done action item.
+        reassigned = review.items.get(decision="reassign")
+        assert reassigned.element.lead == reassigned.new_lead
+        assert reassigned.new_lead is not None and reassigned.new_lead.username == "contributor"
+        assert review.items.filter(decision="add_resources").exists()
+        actions = ActionItem.objects.filter(review_item__review=review)
+        assert actions.count() == 2
+        for action in actions:
+            assert action.status == "done" and action.outcome and action.done_at is not None
+            assert action.done_at.year == 2017
+        assert Notification.objects.filter(
+            person=reassigned.new_lead, kind="assigned", created_at__year=2017
+        ).exists()
+
+    def test_it_holds_two_quarterly_reviews_and_a_mid_month_evaluation_on_every_plan(
+        self,
+    ) -> None:
+        for plan in Plan.objects.all():
+            reviews = list(Review.objects.filter(plan=plan).order_by("held_on"))
+            kinds = Counter(r.kind for r in reviews)
+            if plan.title == SAYPRO_PLAN_TITLE:  # one month: a mid-month and a month-end review
+                assert kinds == {"quarterly": 1, "mid_month": 1}
+                assert [r.held_on.day for r in reviews] == [9, 29]
+            else:
+                assert kinds == {"quarterly": 2, "mid_month": 1}, plan
+            *past, latest = reviews
+            assert latest.state == "open", plan  # left for a user to run
+            assert {r.state for r in past} == {"closed"}, plan
+            for review in past:
+                for item in review.items.all():
+                    assert item.decision or not needs_decision(item), item
+            answered = latest.items.exclude(on_track="")
+            assert answered.exists() and latest.items.filter(on_track="").exists()
+            assert ReviewReason.objects.filter(item__review=latest).exists()
+            assert all(
+                r.held_on < timezone.localdate() + datetime.timedelta(days=1) for r in reviews
+            )
+
+    def test_it_gives_the_reason_analytics_every_code_across_units_tiers_and_years(
+        self,
+    ) -> None:
+        counts = reason_counts(Person.objects.get(username="admin"))
+        assert all(code.count >= 2 for code in counts.by_code), counts.by_code
+        assert len(counts.by_year) >= 3 and {"2017", "2020", "2024"} <= {
+            row.label for row in counts.by_year
+        }
+        assert len(counts.by_unit) >= 8
+        assert len(counts.by_tier) >= 3
+        assert len(counts.by_period) >= 6
+        assert all(code.recent for code in counts.by_code)  # each said in words
+        assert not ReviewReason.objects.filter(text="").exists()
+
+    def test_it_leaves_updates_owed_today_for_the_demo_logins(self) -> None:
+        def owed(username: str) -> set[tuple[str, str, str]]:
+            person = Person.objects.get(username=username)
+            return {
+                (d.element.code, d.period.label, d.update.status if d.update else "")
+                for d in updates_owed_by(person)
+            }
+
+        assert ("1.1.2", "2017-Q4", "") in owed("contributor")  # reassigned to her in April
+        assert {("1.1", "2017-Q4", ""), ("1.2.2", "2017-Q4", "")} <= owed("manager")
+        assert ("2.2.1", "2017-Q4", "returned") in owed("munkhbat")
+        assert ("1.1.3", "2017-Q4", "draft") in owed("khishigsuren")
+        assert updates_awaiting(Person.objects.get(username="admin")).exists()
+        today = timezone.localdate()
+        framework = plan_titled(SAYPRO_FRAMEWORK_TITLE)
+        current = [p for p in reporting_periods(framework) if p.start <= today <= p.end]
+        if current:  # the framework runs to the end of 2026
+            assert ("1.1", current[0].label, "") in owed("lerato")
+
+    def test_its_updates_end_where_the_demo_plans_stand(self) -> None:
+        """The last accepted update carries its percent onto the element: the stories end at
+        the demo's percent, and the demo's health overrides keep their reasons."""
+        spec = next(s for s in PLANS if s.key == "dornod")
+        progress: dict[str, dict[str, Any]] = {}
+
+        def walk(nodes: Any, prefix: str) -> None:
+            for i, node in enumerate(nodes, start=1):
+                progress[f"{prefix}{i}"] = dict(node.progress)
+                walk(node.children, f"{prefix}{i}.")
+
+        walk(spec.elements, "")
+        actions = Element.objects.filter(plan__title=DORNOD_PLAN_TITLE, depth=3)
+        for element in actions:
+            told = progress[element.code]
+            percent = 100 if told.get("state") == "completed" else told.get("percent_complete", 0)
+            assert element.percent_complete == percent, element
+            if told.get("health_override"):
+                assert element.health_override == told["health_override"], element
+                assert element.health_override_reason == told["health_override_reason"]
+        # Where the demo gave no override, an accepted update's health stands in, with why.
+        screening = actions.get(code="4.2.1")
+        assert screening.health_override == "at_risk"
+        assert "2017-Q3 progress update" in screening.health_override_reason
+
+    def test_a_second_load_adds_no_reporting_data(self) -> None:
+        before = counts()
+        assert before["ProgressUpdate"] > 150 and before["Review"] == 11
+        out = demo()
+        assert "nothing was added" in out
+        assert counts() == before
+        assert not Period.objects.filter(
+            unlocked_until__gt=timezone.now(), unlock_reason=UNLOCK_REASON
+        ).exists()
