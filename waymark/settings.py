@@ -160,6 +160,8 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
 DEFAULT_FROM_EMAIL = env.str("WAYMARK_FROM_EMAIL", default="waymark@localhost")
+# The address people reach Waymark at, for the links in mail (reminders, invitations).
+WAYMARK_BASE_URL = env.str("WAYMARK_BASE_URL", default="").rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -69,3 +70,16 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("Nothing was unread."))
     return _back(request)
+
+
+@login_required
+def inbox_badge(request: HttpRequest) -> HttpResponse:
+    """The unread count beside "Inbox" in the menu, loaded after the page (htmx) so that no page
+    pays a query for it; empty when nothing is unread."""
+    count = unread_count(request.user)
+    if not count:
+        return HttpResponse("")
+    label = ngettext("%(n)d unread", "%(n)d unread", count) % {"n": count}
+    return HttpResponse(
+        format_html('<span class="badge unread" title="{}">{}</span>', label, count)
+    )

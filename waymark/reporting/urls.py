@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from waymark.reporting import views
+from waymark.reporting import urls_inbox, urls_reports, urls_reviews, views
 
 urlpatterns = [
     path("my-updates/", views.my_updates, name="my-updates"),
@@ -16,4 +16,7 @@ urlpatterns = [
     ),
     path("plans/<int:pk>/schedule/", views.plan_schedule, name="plan-schedule"),
     path("plans/<int:pk>/board/", views.plan_board, name="plan-board"),
+    *urls_reviews.urlpatterns,
+    *urls_reports.urlpatterns,
+    *urls_inbox.urlpatterns,
 ]

@@ -30,7 +30,7 @@ from waymark.indicators.services import (
 )
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.services import milestone_create
-from waymark.reporting.models import Review
+from waymark.reporting.models import Notification, Review
 from waymark.reporting.reviews import review_create
 from waymark.reporting.services import update_save
 
@@ -140,6 +140,27 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     ),
     "plan-schedule": (PLAN, DEPT_READ),
     "plan-board": (PLAN, DEPT_READ),
+    "review-list": (PLAN, DEPT_READ),
+    "review-create": (PLAN, DEPT_STRUCTURE),
+    "review-detail": (REVIEW, DEPT_READ),
+    "review-item": (
+        lambda o: {"pk": o["review"].pk, "item_pk": o["review"].items.first().pk},
+        POST_ONLY,
+    ),
+    "review-close": (REVIEW, POST_ONLY),
+    "plan-baselines": (PLAN, DEPT_READ),
+    "reason-analytics": (NONE, EVERYONE),
+    "plan-monthly-report": (PLAN, DEPT_READ),
+    "plan-monthly-report-pdf": (PLAN, DEPT_READ),
+    "review-report": (REVIEW, DEPT_READ),
+    "review-report-pdf": (REVIEW, DEPT_READ),
+    "inbox": (NONE, EVERYONE),
+    "inbox-badge": (NONE, EVERYONE),
+    "inbox-read-all": (NONE, POST_ONLY),
+    "notification-read": (
+        lambda o: {"pk": o["notification"].pk},
+        _row(405, 405, 405, 405, 405, 302),
+    ),
     # org
     "unit-list": (NONE, EVERYONE),
     "unit-create": (NONE, ORG_ADMIN),
@@ -296,6 +317,9 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
         "dimension": dimension,
         "update": update,
         "objective": tree[1],
+        "notification": Notification.objects.create(
+            person=cast.contributor, kind=Notification.Kind.REMINDER, messages={"en": "Due"}
+        ),
         "review": review_create(
             actor=cast.admin, plan=plan, period=period, kind=Review.Kind.QUARTERLY
         ),
