@@ -683,9 +683,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         awaiting_review_by(request.user).order_by("period__start", "indicator__code")[:500]
     )
     updates = list(updates_awaiting(request.user)[:500])
-    return render(
-        request, "indicators/review_list.html", {"waiting": waiting, "updates": updates}
-    )
+    return render(request, "indicators/review_list.html", {"waiting": waiting, "updates": updates})
 
 
 # -- periods -------------------------------------------------------------------------------------
