@@ -1684,6 +1684,9 @@ def render_report(result: DemoResult, *, url: str) -> str:
                 ("indicators", "indicator"),
                 ("targets", "target"),
                 ("measurements", "measurement"),
+                ("reporting schedules", "reporting schedule"),
+                ("progress updates", "progress update"),
+                ("reviews", "review"),
             )
             if created[key]
         ]

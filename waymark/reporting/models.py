@@ -165,7 +165,7 @@ class Review(SoftDeleteModel, VersionedModel):
     )
     period = models.ForeignKey(
         "indicators.Period",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,  # periods go only with their plan, and its reviews with it
         related_name="reviews",
         verbose_name=_("period"),
     )

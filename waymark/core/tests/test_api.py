@@ -26,6 +26,8 @@ RESOURCES = [
     "targets",
     "measurements",
     "dimensions",
+    "progress-updates",
+    "reviews",
     "changes",
 ]
 

@@ -805,7 +805,7 @@ def test_the_agenda_and_the_comparison_take_the_same_queries_for_5_and_50_elemen
 
 def test_review_create_takes_the_same_queries_for_5_and_50_elements(cast: Cast) -> None:
     seen = []
-    for n in (5, 50):
+    for n in (2, 5, 50):  # the first warms the content-type cache
         plan = make_plan(cast, f"Plan of {n}")
         parent = make_element(cast, plan, "Goal")
         for i in range(n - 1):
@@ -814,7 +814,9 @@ def test_review_create_takes_the_same_queries_for_5_and_50_elements(cast: Cast) 
         with CaptureQueriesContext(connection) as queries:
             review_create(actor=cast.manager, plan=plan, period=period, kind="quarterly")
         seen.append(len(queries))
-    assert seen[0] == seen[1]
+    # Not one query per element: at most one more insert batch (SQLite caps the parameters of
+    # one statement, so 50 items go in two inserts there).
+    assert seen[1] <= seen[2] <= seen[1] + 1
 
 
 # -- action items ------------------------------------------------------------------------------
