@@ -1,6 +1,9 @@
 """The `waymark` command: Django's management commands for this project.
 
-waymark migrate | runserver | demo | token create USERNAME | check --deploy | ...
+waymark migrate | runserver | demo | remind | token create USERNAME | check --deploy | ...
+
+`waymark remind` sends the reporting cycle's reminders and queued mail; run it from cron (see
+docs/configuration.md, "Reminders and mail").
 """
 
 from __future__ import annotations
