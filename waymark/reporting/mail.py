@@ -132,7 +132,7 @@ def _claim(*, now: datetime.datetime) -> OutgoingEmail | None:
             return None
         claimed = OutgoingEmail.objects.filter(
             pk=candidate, status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now
-        ).update(status=OutgoingEmail.Status.SENDING, claimed_at=now)
+        ).update(status=OutgoingEmail.Status.SENDING, claimed_at=timezone.now())
         if claimed == 1:
             return OutgoingEmail.objects.get(pk=candidate)
 

@@ -261,6 +261,8 @@ def _actions(today: datetime.date, org: Organisation) -> list[Owed]:
             due_date__lte=today + datetime.timedelta(days=earliest),
             due_date__gte=today - datetime.timedelta(days=latest),
         )
+        .exclude(element__deleted_at__isnull=False)  # gone with a deleted element or plan
+        .exclude(element__plan__deleted_at__isnull=False)
         .select_related("owner", "unit", "element")
         .order_by("due_date", "id")
     )

@@ -48,6 +48,8 @@ def reason_analytics(request: HttpRequest) -> HttpResponse:
     plans = list(plans_visible_to(request.user).order_by("title").only("pk", "title"))
     plan = _chosen(plans, request.GET.get("plan"))
     year = _int(request.GET.get("year"))
+    if year is not None and not 1 <= year <= 9999:
+        year = None  # not a year: every year
     counts = reason_counts(request.user, plan=plan, year=year)
     return render(
         request,

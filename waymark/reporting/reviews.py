@@ -388,6 +388,10 @@ def review_item_save(
             after={**snapshot(item), REASONS_LOG_KEY: _reasons_log(new_reasons)},
             related=review,
         )
+        # An answer changes what closing the review will do: whoever loaded the close form
+        # before it must reload (the review's version moves with every answer).
+        Review.objects.filter(pk=review.pk).update(version=F("version") + 1)
+        review.refresh_from_db(fields=["version"])
     return item
 
 
@@ -558,7 +562,9 @@ def review_close(*, actor: Any, review: Review, version: int | None = None) -> R
                         },
                     )
                 )
-        if summary.replanned:
+        # A new version of the plan's baseline is the plan managers' act; a unit's manager
+        # closing a unit review moves the dates (v1 above keeps the original) without one.
+        if summary.replanned and can_manage_plan(actor, plan):
             n = len(summary.replanned)
             _baseline(
                 actor=actor,

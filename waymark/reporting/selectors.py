@@ -16,7 +16,7 @@ from waymark.core.roles import Role
 from waymark.indicators.models import Period
 from waymark.org.models import Organisation, Unit
 from waymark.plans.models import Element, Plan
-from waymark.plans.selectors import can_edit_element, elements_visible_to
+from waymark.plans.selectors import can_edit_element, can_view_plan, elements_visible_to
 from waymark.reporting.models import ProgressUpdate, ReportingSchedule
 
 
@@ -116,9 +116,13 @@ def can_write_update(person: Any, element: Element) -> bool:
     access = get_access(person)
     if not access.authenticated:
         return False
-    if element.lead_id == person.pk or can_edit_element(person, element):
+    if can_edit_element(person, element):
         return True
-    return any(c.pk == person.pk for c in element.contributors.all())
+    named = element.lead_id == person.pk or any(
+        c.pk == person.pk for c in element.contributors.all()
+    )
+    # A lead who has left the element's units no longer writes its updates.
+    return named and can_view_plan(person, element.plan)
 
 
 def can_review_update(person: Any, update: ProgressUpdate, *, accepting: bool = True) -> bool:
@@ -161,8 +165,11 @@ class UpdateDue:
         return str(Window.LABELS[self.window])
 
 
-def _owed(elements: list[Element], today: datetime.date, org: Organisation) -> list[UpdateDue]:
-    """The updates owed on these elements for periods that take updates today. Three queries
+def _owed(
+    elements: list[Element], today: datetime.date, org: Organisation, *, horizon: int = 0
+) -> list[UpdateDue]:
+    """The updates owed on these elements for periods that take updates today (or, with a
+    horizon, closed no more than `horizon` days after their due date). Three queries
     (schedules and periods of the plans, the updates) plus one per plan missing its periods."""
     if not elements:
         return []
@@ -187,7 +194,10 @@ def _owed(elements: list[Element], today: datetime.date, org: Organisation) -> l
         for period in periods[plan.pk]:
             due = due_date(schedule, period, element.depth)
             state = window(period, due, grace, today)
-            if state in Window.ACCEPTING and reports_in(element, period, depths):
+            still = state in Window.ACCEPTING or (
+                state == Window.CLOSED and today <= due + datetime.timedelta(days=horizon)
+            )
+            if still and reports_in(element, period, depths):
                 windows.append((element, period, due, state, before))
             before = period
     if not windows:
@@ -218,7 +228,8 @@ def updates_owed_by(person: Any, *, today: datetime.date | None = None) -> list[
         return []
     today = today or timezone.localdate()
     elements = list(
-        Element.objects.filter(lead=person, plan__deleted_at__isnull=True)
+        elements_visible_to(person)  # not what a lead who left the element's units still leads
+        .filter(lead=person, plan__deleted_at__isnull=True)
         .exclude(plan__state=Plan.State.ARCHIVED)
         .select_related("plan__owner_unit", "responsible_unit")
         .order_by("plan__title", "sort_key")
@@ -227,8 +238,12 @@ def updates_owed_by(person: Any, *, today: datetime.date | None = None) -> list[
 
 
 def updates_owed(*, today: datetime.date | None = None) -> list[UpdateDue]:
-    """Every update owed by anyone today (for reminders): elements with a lead."""
+    """Every update owed by anyone today (for reminders): elements with a lead who can still
+    see the plan. An update never written stays owed past its grace days for as long as a
+    reminder after the due date or the escalation to the manager may still fall due (it can
+    no longer be submitted then, but the manager must hear it is missing)."""
     today = today or timezone.localdate()
+    org = Organisation.get()
     elements = list(
         Element.objects.filter(lead__isnull=False, lead__is_active=True)
         .filter(plan__deleted_at__isnull=True)
@@ -236,7 +251,19 @@ def updates_owed(*, today: datetime.date | None = None) -> list[UpdateDue]:
         .select_related("plan__owner_unit", "responsible_unit", "lead")
         .order_by("plan_id", "sort_key")
     )
-    return _owed(elements, today, Organisation.get())
+    leads: dict[int, Any] = {}
+    seen: dict[tuple[int, int], bool] = {}
+    kept = []
+    for element in elements:
+        lead = leads.setdefault(element.lead_id, element.lead)  # one Access per person
+        key = (lead.pk, element.plan_id)
+        if key not in seen:
+            seen[key] = can_view_plan(lead, element.plan)
+        if seen[key]:
+            element.lead = lead
+            kept.append(element)
+    horizon = max(org.escalation_days, org.reminder_days_after)
+    return _owed(kept, today, org, horizon=horizon)
 
 
 def updates_awaiting(person: Any) -> QuerySet[ProgressUpdate]:

@@ -29,6 +29,7 @@ from waymark.plans.models import Element, Plan
 from waymark.plans.progress import computes_percent, refresh_plan
 from waymark.plans.selectors import can_manage_plan
 from waymark.reporting.models import ProgressUpdate, ReportingSchedule
+from waymark.reporting.notify import notify_returned
 from waymark.reporting.selectors import (
     Window,
     can_review_update,
@@ -92,11 +93,16 @@ def schedule_save(
         raise ValidationError(errors)
     with reverting(schedule), transaction.atomic():
         if creating:
-            schedule.save()
+            try:
+                with transaction.atomic():
+                    schedule.save()
+            except IntegrityError:  # another manager set the first schedule a moment ago
+                raise ConflictError(current_version=1, changed={}) from None
             record_create(actor=actor, obj=schedule, related=plan)
         else:
             check_version(schedule, version)
             save_update(actor=actor, obj=schedule, before=before, related=plan)
+    plan.schedule = schedule  # what the plan in hand reports from now on
     return schedule
 
 
@@ -119,7 +125,8 @@ class Slot:
 
 def slot_of(element: Element, period: Period, *, today: datetime.date | None = None) -> Slot:
     plan = element.plan
-    schedule = schedule_of(plan)
+    # Read afresh: a write must not trust a schedule cached on the plan in hand.
+    schedule = ReportingSchedule.objects.filter(plan=plan).first() or ReportingSchedule(plan=plan)
     due = due_date(schedule, period, element.depth)
     return Slot(due, window(period, due, grace_days(schedule, Organisation.get()), today))
 
@@ -220,6 +227,7 @@ def update_save(
         before = {} if creating else snapshot(update)
         with reverting(update):
             _apply(update, data)
+            update.due_date = slot.due  # the schedule may have changed since the draft
             if creating:
                 try:
                     with transaction.atomic():
@@ -242,22 +250,32 @@ def _submit(actor: Any, update: ProgressUpdate) -> None:
     before = snapshot(update)
     update.status = ProgressUpdate.Status.SUBMITTED
     update.submitted_by = actor
+    if update.submitted_at is None:  # late or not is decided by the first submission
+        update.late = timezone.localdate() > update.due_date
     update.submitted_at = timezone.now()
-    update.late = timezone.localdate() > update.due_date
     save_update(actor=actor, obj=update, before=before, related=update.element)
+
+
+def _locked(update: ProgressUpdate, version: int | None) -> None:
+    """Lock the update's row and re-read it, so the status checked is the stored one even when
+    the writer sends no version (two API calls at once act one after the other)."""
+    check_version(update, version)
+    ProgressUpdate.objects.select_for_update().filter(pk=update.pk).first()
+    update.refresh_from_db()
 
 
 def update_submit(
     *, actor: Any, update: ProgressUpdate, version: int | None = None
 ) -> ProgressUpdate:
     get_access(actor).require(can_write_update(actor, update.element))
-    _require_reporting(update.element, update.period)
+    slot = _require_reporting(update.element, update.period)
     with reverting(update), transaction.atomic():
-        check_version(update, version)
+        _locked(update, version)
         if not update.editable_status:
             raise ValidationError(
                 {"status": _("Only a draft or a returned update can be submitted.")}
             )
+        update.due_date = slot.due
         _submit(actor, update)
     return update
 
@@ -265,16 +283,16 @@ def update_submit(
 def update_accept(
     *, actor: Any, update: ProgressUpdate, comment: str = "", version: int | None = None
 ) -> ProgressUpdate:
-    """Accept a submitted update. Where the element's health cannot be computed (no
-    indicators, nothing beneath it reports one), the reported health becomes its health, with
-    the update as the reason; where its percent complete is entered by hand, the reported
-    percent becomes its percent complete."""
+    """Accept a submitted update. Where the element's health can only come from people (it has
+    no indicators and nothing beneath it), the reported health becomes its health, with the
+    update as the reason; where its percent complete is entered by hand, the reported percent
+    becomes its percent complete."""
     if not can_review_update(actor, update):
         if can_review_update(actor, update, accepting=False):
             raise PermissionDenied(_("You cannot accept your own update."))
         raise PermissionDenied
     with reverting(update), transaction.atomic():
-        check_version(update, version)
+        _locked(update, version)
         if update.status != ProgressUpdate.Status.SUBMITTED:
             raise ValidationError({"status": _("Only a submitted update can be accepted.")})
         before = snapshot(update)
@@ -306,7 +324,10 @@ def _apply_to_element(actor: Any, update: ProgressUpdate) -> None:
         element.plan, element, has_children=has_children
     ):
         element.percent_complete = update.percent_complete
-    if element.health == Health.NOT_ASSESSED and update.health != Health.NOT_ASSESSED:
+    # Only where people are the sole source of its health: an element with nothing beneath it
+    # and no indicator. Elsewhere the computed health stands (a person may still override it).
+    people_only = not has_children and not element.indicators.exists()
+    if people_only and update.health != Health.NOT_ASSESSED:
         element.health_override = update.health
         element.health_override_reason = _(
             "Reported in the %(period)s progress update, accepted by %(person)s."
@@ -326,8 +347,18 @@ def update_return(
     comment = (comment or "").strip()
     if not comment:
         raise ValidationError({"comment": _("Say what must be changed.")})
+    if slot_of(update.element, update.period).window == Window.CLOSED:
+        raise ValidationError(
+            {
+                "status": _(
+                    "Updates for %(period)s are closed, so this one could not be corrected; "
+                    "ask an admin to unlock the period first."
+                )
+                % {"period": update.period.label}
+            }
+        )
     with reverting(update), transaction.atomic():
-        check_version(update, version)
+        _locked(update, version)
         if update.status not in (
             ProgressUpdate.Status.SUBMITTED,
             ProgressUpdate.Status.ACCEPTED,
@@ -341,9 +372,7 @@ def update_return(
         update.reviewed_at = timezone.now()
         update.review_comment = comment
         save_update(actor=actor, obj=update, before=before, related=update.element)
-    from waymark.reporting.notify import notify_returned
-
-    notify_returned(update)
+        notify_returned(update)  # in the same transaction: never a return without its notice
     return update
 
 

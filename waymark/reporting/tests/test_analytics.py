@@ -367,3 +367,12 @@ def test_it_shows_the_demos_reasons(db: None, client: Any) -> None:
             )
             assert latest is not None and escape(latest.text) in page
     assert page.count("<svg") >= 4
+
+
+@pytest.mark.parametrize("year", ["0", "-5", "10000", "soon"])
+def test_it_reads_a_year_that_is_no_year_as_every_year(
+    cast: Any, client_for: Any, year: str
+) -> None:
+    response = client_for("viewer").get(f"/reasons/?year={year}")
+    assert response.status_code == 200
+    assert response.context["year"] is None

@@ -529,7 +529,11 @@ def test_it_opens_answers_and_closes_a_review_applying_a_replan(
     assert logged.after is not None
     assert "off_track_reasons" in logged.after
 
-    response = client.post(f"/api/v1/reviews/{review.pk}/close/", {"version": 1}, format="json")
+    # Each answer moves the review's version: the closer closes what they have seen.
+    stale = client.post(f"/api/v1/reviews/{review.pk}/close/", {"version": 1}, format="json")
+    assert stale.status_code == 409
+    seen = client.get(f"/api/v1/reviews/{review.pk}/").json()["version"]
+    response = client.post(f"/api/v1/reviews/{review.pk}/close/", {"version": seen}, format="json")
     assert response.status_code == 200, response.content
     closed = response.json()
     assert (closed["state"], closed["closed_by"]) == ("closed", cast.manager.pk)
@@ -589,8 +593,8 @@ def test_it_names_the_item_field_it_refuses_and_answers_409_when_stale(
     stale = client.patch(url, {"changes": "Some", "version": 1}, format="json")
     assert stale.status_code == 409
     assert stale.json()["error"]["current_version"] == 2
-    close = client.post(f"/api/v1/reviews/{review.pk}/close/", {"version": 2}, format="json")
-    assert close.status_code == 409
+    close = client.post(f"/api/v1/reviews/{review.pk}/close/", {"version": 1}, format="json")
+    assert close.status_code == 409  # loaded before the answer
     assert Review.objects.get(pk=review.pk).state == "open"
 
 

@@ -260,6 +260,7 @@ def test_closing_from_the_page_applies_the_decisions_and_shows_the_outcome(
         decision_owner=scene.cast.contributor,
         decision_due="2017-08-01",
     )
+    review.refresh_from_db()  # the answer moved the review's version
     response = client.post(f"/reviews/{review.pk}/close/", {"version": review.version})
     assert response.status_code == 302
     page = client.get(f"/reviews/{review.pk}/").content.decode()

@@ -471,6 +471,7 @@ def test_it_applies_every_decision_with_its_change_entries_on_closing(scene: Sce
         2,
     ]
 
+    review.refresh_from_db()  # every answer moved its version
     closed = review_close(actor=cast.manager, review=review, version=review.version)
 
     # The review is closed, by whom and when, and each decided item says when it was applied.
@@ -602,7 +603,7 @@ def test_it_lets_only_those_who_run_the_review_close_it(scene: Scene, who: str) 
             review_close(actor=person, review=review)
 
 
-def test_a_units_manager_closes_the_units_review_and_its_replans_baseline_the_plan(
+def test_a_units_manager_closes_the_units_review_keeping_v1_without_a_new_baseline(
     scene: Scene,
 ) -> None:
     cast = scene.cast
@@ -629,7 +630,8 @@ def test_a_units_manager_closes_the_units_review_and_its_replans_baseline_the_pl
     )
     review_close(actor=fin_manager, review=review)
     assert Element.objects.get(pk=audit.pk).target_date == D(2017, 8, 31)
-    assert Baseline.objects.count() == 2
+    # v1 keeps the original dates; a new version is the plan managers' act.
+    assert list(Baseline.objects.values_list("number", flat=True)) == [1]
     assert ActionItem.objects.get().unit == cast.other
     with pytest.raises(PermissionDenied):  # a baseline by hand is for the plan's managers
         baseline_take(actor=fin_manager, plan=scene.plan, reason="Mine")
@@ -892,3 +894,12 @@ def test_it_needs_an_outcome_and_an_open_item_to_complete(scene: Scene) -> None:
     action_item_complete(actor=scene.cast.manager, item=item, outcome="Done")
     with refused("status"):
         action_item_complete(actor=scene.cast.manager, item=item, outcome="Again")
+
+
+def test_closing_refuses_a_version_loaded_before_someone_changed_an_answer(scene: Scene) -> None:
+    review = open_review(scene)
+    loaded = review.version  # the close form was opened here
+    answer(scene, review, scene.train, actor=scene.cast.admin, on_track="no", decision="drop")
+    with pytest.raises(ConflictError):
+        review_close(actor=scene.cast.manager, review=review, version=loaded)
+    assert Element.objects.get(pk=scene.train.pk).state != Element.State.CANCELLED

@@ -112,3 +112,16 @@ def test_it_offers_the_earliest_open_update_on_the_element_page(
     nothing = element_updates(tree[2], today=D(2016, 12, 1))
     assert nothing.writable is None and nothing.recent == []
     assert isinstance(q1, Period)
+
+
+def test_it_keeps_a_missing_update_owed_for_escalation_past_short_grace_days(
+    cast: Cast, plan: Plan, tree: Tree
+) -> None:
+    from waymark.reporting.services import schedule_save
+
+    schedule_save(actor=cast.manager, plan=plan, data={"grace_days": 2})
+    on_escalation_day = D(2017, 4, 12)  # due 5 April; the organisation escalates after 7 days
+    assert updates_owed_by(cast.contributor, today=on_escalation_day) == []  # no longer taken
+    (missing,) = updates_owed(today=on_escalation_day)
+    assert (missing.element, missing.window) == (tree[2], Window.CLOSED)
+    assert updates_owed(today=D(2017, 4, 13)) == []

@@ -310,3 +310,68 @@ def test_it_makes_reporting_periods_follow_the_plan_cadence(cast: Cast, plan: Pl
     plan_update(actor=cast.admin, plan=plan, data={"cadence": Plan.Cadence.MONTHLY})
     plan.refresh_from_db()
     assert len(reporting_periods(plan)) == 12
+
+
+def test_it_stops_a_lead_who_left_the_elements_units_from_writing_its_update(
+    cast: Cast, tree: Tree, q1: Period, april_3: None
+) -> None:
+    from waymark.org.models import Membership
+    from waymark.reporting.selectors import updates_owed_by
+
+    Membership.objects.filter(person=cast.contributor).update(unit=cast.other)
+    cast.contributor.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        update_save(actor=cast.contributor, element=tree[2], period=q1, data=TEXT)
+    assert updates_owed_by(cast.contributor) == []
+
+
+def test_it_leaves_a_computed_health_alone_when_accepting(
+    cast: Cast, tree: Tree, q1: Period, april_3: None
+) -> None:
+    objective = tree[1]  # has an action beneath it: its health is rolled up, not reported
+    update = update_save(
+        actor=cast.admin,
+        element=objective,
+        period=q1,
+        data={**TEXT, "health": Health.ON_TRACK},
+        submit=True,
+    )
+    update_accept(actor=cast.manager, update=update)
+    objective.refresh_from_db()
+    assert objective.health_override == ""
+
+
+def test_it_refuses_to_return_an_update_once_its_period_closed(
+    cast: Cast, tree: Tree, q1: Period
+) -> None:
+    with at(datetime.date(2017, 4, 3)):
+        update = update_save(
+            actor=cast.contributor, element=tree[2], period=q1, data=TEXT, submit=True
+        )
+        update_accept(actor=cast.manager, update=update)
+    with at(datetime.date(2017, 5, 1)), pytest.raises(ValidationError) as closed:
+        update_return(actor=cast.manager, update=update, comment="Say more")
+    assert "unlock the period" in str(closed.value)
+    update.refresh_from_db()
+    assert update.status == ProgressUpdate.Status.ACCEPTED
+
+
+def test_it_keeps_late_from_the_first_submission_and_the_due_date_current(
+    cast: Cast, plan: Plan, tree: Tree, q1: Period
+) -> None:
+    with at(datetime.date(2017, 4, 1)):
+        draft = update_save(actor=cast.contributor, element=tree[2], period=q1, data=TEXT)
+    schedule_save(actor=cast.manager, plan=plan, data={"due_days": 15})
+    with at(datetime.date(2017, 4, 10)):
+        update = update_submit(actor=cast.contributor, update=draft)
+    assert (update.due_date, update.late) == (datetime.date(2017, 4, 15), False)
+    with at(datetime.date(2017, 4, 20)):
+        update_return(actor=cast.manager, update=update, comment="Add the numbers")
+        again = update_save(
+            actor=cast.contributor,
+            element=tree[2],
+            period=q1,
+            data={"narrative": "48 trained"},
+            submit=True,
+        )
+    assert again.late is False  # on time the first time; a correction does not make it late
