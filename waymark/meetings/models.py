@@ -57,6 +57,7 @@ class ActionItem(SoftDeleteModel, VersionedModel):
         verbose_name=_("from the review"),
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    expected_outcome = models.TextField(_("expected outcome"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -78,3 +79,28 @@ class ActionItem(SoftDeleteModel, VersionedModel):
             and self.due_date
             and self.due_date < timezone.localdate()
         )
+
+
+class ActionItemNote(models.Model):
+    """A note on an action item's progress, by its owner or a manager (kept, never edited)."""
+
+    item = models.ForeignKey(
+        ActionItem, on_delete=models.CASCADE, related_name="notes", verbose_name=_("action item")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("action item note")
+        verbose_name_plural = _("action item notes")
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -18,11 +18,21 @@ from django.utils.translation import gettext as _
 from waymark.core.permissions import get_access
 from waymark.core.roles import Role
 from waymark.core.services import check_version, record_create, reverting, save_update, snapshot
-from waymark.meetings.models import ActionItem
+from waymark.meetings.models import ActionItem, ActionItemNote
 from waymark.org.models import Person, Unit
 from waymark.plans.models import Element
 
-ACTION_ITEM_FIELDS = ("title", "details", "owner", "unit", "element", "review_item", "due_date")
+ACTION_ITEM_FIELDS = (
+    "title",
+    "details",
+    "owner",
+    "unit",
+    "element",
+    "review_item",
+    "due_date",
+    "expected_outcome",
+)
+EDITABLE_FIELDS = ("title", "details", "owner", "due_date", "expected_outcome")
 
 
 # -- permissions -------------------------------------------------------------------------------
@@ -120,6 +130,7 @@ def action_item_create(*, actor: Any, data: dict[str, Any]) -> ActionItem:
         element=element,
         review_item=data.get("review_item"),
         due_date=date_or_none(data.get("due_date"), "due_date"),
+        expected_outcome=str(data.get("expected_outcome") or "").strip(),
     )
     with transaction.atomic():
         item.save()
@@ -151,3 +162,80 @@ def action_item_complete(
         item.outcome = outcome
         save_update(actor=actor, obj=item, before=before, related=item.element or item.unit)
     return item
+
+
+def action_item_update(
+    *, actor: Any, item: ActionItem, data: dict[str, Any], version: int | None = None
+) -> ActionItem:
+    """Change what an action item asks, of whom and by when (a manager of its unit or plan)."""
+    get_access(actor).require(can_manage_action_items(actor, item.unit, item.element))
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
+    with reverting(item), transaction.atomic():
+        check_version(item, version)
+        before = snapshot(item)
+        if "title" in data:
+            title = " ".join(str(data["title"] or "").split())
+            if not title:
+                raise ValidationError({"title": _("Say what is to be done.")})
+            item.title = title[:500]
+        if "details" in data:
+            item.details = str(data["details"] or "").strip()
+        if "expected_outcome" in data:
+            item.expected_outcome = str(data["expected_outcome"] or "").strip()
+        if "owner" in data:
+            item.owner = person_or_none(data["owner"], "owner")
+        if "due_date" in data:
+            item.due_date = date_or_none(data["due_date"], "due_date")
+        save_update(actor=actor, obj=item, before=before, related=item.element or item.unit)
+    return item
+
+
+def action_item_set_status(
+    *,
+    actor: Any,
+    item: ActionItem,
+    status: str,
+    note: str = "",
+    version: int | None = None,
+) -> ActionItem:
+    """Mark an action item done (the note says what came of it), cancelled (the note says why)
+    or open again; its owner or a manager."""
+    if status == ActionItem.Status.DONE:
+        return action_item_complete(actor=actor, item=item, outcome=note, version=version)
+    get_access(actor).require(can_complete_action_item(actor, item))
+    if status not in ActionItem.Status.values:
+        raise ValidationError({"status": _("Choose a status from the list.")})
+    note = (note or "").strip()
+    if status == ActionItem.Status.CANCELLED and not note:
+        raise ValidationError({"note": _("Say why it is no longer to be done.")})
+    with reverting(item), transaction.atomic():
+        check_version(item, version)
+        item.refresh_from_db(fields=["status"])
+        if item.status == status:
+            raise ValidationError(
+                {
+                    "status": _("This action item is %(status)s already.")
+                    % {"status": item.get_status_display().lower()}
+                }
+            )
+        before = snapshot(item)
+        item.status = status
+        item.done_at = None
+        if status == ActionItem.Status.CANCELLED:
+            item.outcome = note
+        save_update(actor=actor, obj=item, before=before, related=item.element or item.unit)
+    return item
+
+
+def action_item_note_add(*, actor: Any, item: ActionItem, text: str) -> ActionItemNote:
+    """Add a progress note to an action item (its owner or a manager)."""
+    get_access(actor).require(can_complete_action_item(actor, item))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the note first.")})
+    with transaction.atomic():
+        note = ActionItemNote.objects.create(item=item, author=actor, text=text)
+        record_create(actor=actor, obj=note, related=item)
+    return note
