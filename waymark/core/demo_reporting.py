@@ -1686,8 +1686,7 @@ def framework_reviews(today: datetime.date, labels: Sequence[str]) -> list[Revie
                     "reminds the owners every week.",
                     owner="zanele",
                     due=first_held + datetime.timedelta(days=21),
-                    done="A meeting secretary named in each of the five programmes.",
-                    done_on=min(first_held + datetime.timedelta(days=18), today),
+                    # Not done: the demo's action item tracker shows it overdue.
                 ),
                 "1": Answer(YES, decision=CONTINUE),
                 "2": Answer(PARTLY, decision=CONTINUE),
