@@ -16,6 +16,7 @@ from waymark.indicators.api.views import (
     PeriodViewSet,
     TargetViewSet,
 )
+from waymark.meetings.api.views import ActionItemViewSet
 from waymark.org.api.views import PersonViewSet, UnitViewSet
 from waymark.plans.api.views import ElementViewSet, MilestoneViewSet, PlanViewSet
 from waymark.reporting.api.views import ProgressUpdateViewSet, ReviewViewSet
@@ -33,6 +34,7 @@ router.register("measurements", MeasurementViewSet, basename="api-measurement")
 router.register("dimensions", DimensionViewSet, basename="api-dimension")
 router.register("progress-updates", ProgressUpdateViewSet, basename="api-progress-update")
 router.register("reviews", ReviewViewSet, basename="api-review")
+router.register("action-items", ActionItemViewSet, basename="api-action-item")
 router.register("changes", ChangeViewSet, basename="api-change")
 
 urlpatterns = [

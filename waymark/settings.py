@@ -186,7 +186,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Units, people, plans, elements, milestones, indicators, reporting periods, targets,"
         " measurements (with their approval workflow), dimensions, progress updates (submitted,"
-        " accepted or returned), reviews with their answers and decisions, and the change log."
+        " accepted or returned), reviews with their answers and decisions, action items, and the"
+        " change log."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

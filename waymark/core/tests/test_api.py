@@ -28,6 +28,7 @@ RESOURCES = [
     "dimensions",
     "progress-updates",
     "reviews",
+    "action-items",
     "changes",
 ]
 

@@ -28,6 +28,7 @@ from waymark.indicators.services import (
     period_unlock,
     targets_set,
 )
+from waymark.meetings.services import action_item_create
 from waymark.plans.models import Element, Milestone, Plan
 from waymark.plans.services import milestone_create
 from waymark.reporting.models import Notification, Review
@@ -75,6 +76,7 @@ MEASUREMENT: Kwargs = lambda o: {"pk": o["measurement"].pk}  # noqa: E731
 DIMENSION: Kwargs = lambda o: {"pk": o["dimension"].pk}  # noqa: E731
 UPDATE: Kwargs = lambda o: {"pk": o["update"].pk}  # noqa: E731
 REVIEW: Kwargs = lambda o: {"pk": o["review"].pk}  # noqa: E731
+ACTION_ITEM: Kwargs = lambda o: {"pk": o["action_item"].pk}  # noqa: E731
 
 EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     # core
@@ -237,6 +239,10 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
         API_DEPT_READ,
     ),
     "api-review-close": (REVIEW, API_POST_ONLY),
+    "api-action-item-list": (NONE, API_LIST),
+    "api-action-item-detail": (ACTION_ITEM, API_DEPT_READ),
+    "api-action-item-status": (ACTION_ITEM, API_POST_ONLY),
+    "api-action-item-notes": (ACTION_ITEM, API_POST_ONLY),
     "api-change-list": (NONE, _row(200, 403, 403, 403, 403, 401)),
     "api-change-detail": (CHANGE, _row(200, 403, 403, 403, 403, 401)),
 }
@@ -317,6 +323,10 @@ def objects(cast: Cast, plan: Plan, tree: tuple[Element, Element, Element]) -> O
         "dimension": dimension,
         "update": update,
         "objective": tree[1],
+        "action_item": action_item_create(
+            actor=cast.admin,
+            data={"title": "Book the hall", "owner": cast.contributor, "element": action},
+        ),
         "notification": Notification.objects.create(
             person=cast.contributor, kind=Notification.Kind.REMINDER, messages={"en": "Due"}
         ),
