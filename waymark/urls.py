@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("waymark.plans.urls")),
     path("", include("waymark.indicators.urls")),
     path("", include("waymark.reporting.urls")),
+    path("", include("waymark.meetings.urls")),
     path("api/v1/", include("waymark.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -349,6 +349,7 @@ def _cell_without_javascript(
 # -- elements --------------------------------------------------------------
 @login_required
 def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from waymark.meetings.element import action_items_of
     from waymark.reporting.selectors import can_write_update, element_updates
 
     element = _element(request, pk)
@@ -377,6 +378,7 @@ def element_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history_for(element),
             "history_model": "element",
             "updates": element_updates(element),
+            "action_items": action_items_of(element),
             "can_write_update": can_write_update(request.user, element),
         },
     )

@@ -156,6 +156,8 @@ EXPECTATIONS: dict[str, tuple[Kwargs, dict[str, int]]] = {
     "plan-monthly-report-pdf": (PLAN, DEPT_READ),
     "review-report": (REVIEW, DEPT_READ),
     "review-report-pdf": (REVIEW, DEPT_READ),
+    "action-item-list": (NONE, EVERYONE),
+    "action-item-detail": (ACTION_ITEM, DEPT_READ),
     "inbox": (NONE, EVERYONE),
     "inbox-badge": (NONE, EVERYONE),
     "inbox-read-all": (NONE, POST_ONLY),

@@ -44,8 +44,8 @@ def _queries(client: Any, url: str) -> int:
 
 GRID_QUERIES = 11
 # 10 + its indicators + 3 for the roll-up of what is beneath it + 4 for its progress updates
-# (the updates, the schedule, the organisation, the periods)
-ELEMENT_PAGE_QUERIES = 18
+# (the updates, the schedule, the organisation, the periods) + 1 for its action items
+ELEMENT_PAGE_QUERIES = 19
 
 
 def test_it_uses_the_same_number_of_queries_for_the_grid_at_10_and_1000_elements(
@@ -359,3 +359,12 @@ def test_a_copied_plan_keeps_its_methods_and_weights(
     new = plan_copy(actor=cast.admin, plan=goal.plan, title="Next year")
     assert (new.progress_method, new.rollup_method) == ("children", "weighted")
     assert Element.objects.get(plan=new, code="1").weight == 3
+
+
+def test_it_links_sorting_and_pages_with_one_question_mark(
+    cast: Cast, plan: Plan, tree: Any, client_for: Any
+) -> None:
+    page = client_for("viewer").get(reverse("plan-grid", args=[plan.pk]) + "?sort=title")
+    body = page.content.decode()
+    assert 'href="?sort=-title"' in body  # Django's querystring tag writes the "?" itself
+    assert 'href="??' not in body
